@@ -1,0 +1,145 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Content is what a reader got out of a file.
+type Content struct {
+	// Text is the readable text with its layout kept: table cells stay on
+	// one line, separated by runs of spaces or tabs.
+	Text string
+	// Format is the format the bytes were found to be: pdf, scan, docx,
+	// xlsx, csv, txt or eml.
+	Format string
+	// Pages is the number of pages (sheets for a workbook), 0 when unknown.
+	Pages int
+	// Confidence is how sure the reader is of the text, 0..1 (OCR lowers it).
+	Confidence float64
+	// Parts are the documents an email carries: attachments, and the body
+	// when the body carries the content. Empty for other formats.
+	Parts []Part
+}
+
+// Part is one document carried by an email.
+type Part struct {
+	// Name is the attachment's file name, or "(body)" for the message body.
+	Name string
+	// Data is the decoded content.
+	Data []byte
+}
+
+// BodyPartName names the part made from an email's body.
+const BodyPartName = "(body)"
+
+// Reader turns a file's bytes into Content, or refuses them with a
+// *derrors.Refusal. name is the file name as given; readers sniff the bytes
+// and do not trust its extension.
+type Reader interface {
+	Read(ctx context.Context, name string, data []byte) (Content, error)
+}
+
+// Classifier tells what kind of document a text is, with a score 0..1.
+type Classifier interface {
+	Classify(c Content) (DocumentType, float64)
+}
+
+// Extractor extracts the spec's fields of a contract or a timesheet.
+type Extractor interface {
+	// Name identifies the extractor and its version in extraction runs.
+	Name() string
+	Extract(ctx context.Context, t DocumentType, c Content) (Fields, error)
+}
+
+// ContractLookup finds the committed contract of a number, within one
+// tenant. It returns (nil, nil) when there is none.
+type ContractLookup interface {
+	CommittedContract(ctx context.Context, contractNumber string) (*Contract, error)
+}
+
+// ValidationInput is what the rules look at.
+type ValidationInput struct {
+	Type   DocumentType
+	Fields Fields
+	// Text is the document's text, for rules that look at it (prompt injection).
+	Text string
+	// Contracts finds committed contracts for cross-document rules; nil
+	// skips those rules.
+	Contracts ContractLookup
+}
+
+// Validator runs the spec's rules and returns their findings.
+type Validator interface {
+	Validate(ctx context.Context, in ValidationInput) ([]Issue, error)
+}
+
+// Analyzer runs the in-process stages: read, classify, extract, validate.
+// The pipeline's process job, the CLI and the evaluation harness all call it.
+type Analyzer struct {
+	Reader     Reader
+	Classifier Classifier
+	Extractor  Extractor
+	Validator  Validator
+}
+
+// Analysis is the outcome of Analyze.
+type Analysis struct {
+	Type      DocumentType
+	TypeScore float64
+	Format    string
+	Pages     int
+	Fields    Fields
+	Issues    []Issue
+	Extractor string
+	// Parts are the documents an email carries; they are analysed on their own.
+	Parts   []Part
+	Timings Timings
+}
+
+// Timings records how long each stage took.
+type Timings struct {
+	Read     time.Duration `json:"read_ns"`
+	Classify time.Duration `json:"classify_ns"`
+	Extract  time.Duration `json:"extract_ns"`
+	Validate time.Duration `json:"validate_ns"`
+}
+
+// Analyze reads, classifies, extracts and validates one file. A refused
+// input returns a *derrors.Refusal. An email returns Type email and its Parts,
+// unextracted.
+func (a Analyzer) Analyze(ctx context.Context, name string, data []byte, contracts ContractLookup) (Analysis, error) {
+	var out Analysis
+	t0 := time.Now()
+	c, err := a.Reader.Read(ctx, name, data)
+	out.Timings.Read = time.Since(t0)
+	if err != nil {
+		return out, fmt.Errorf("read: %w", err)
+	}
+	out.Format, out.Pages = c.Format, c.Pages
+	if c.Format == "eml" {
+		out.Type, out.TypeScore, out.Parts = TypeEmail, 1, c.Parts
+		return out, nil
+	}
+	t0 = time.Now()
+	out.Type, out.TypeScore = a.Classifier.Classify(c)
+	out.Timings.Classify = time.Since(t0)
+	if out.Type != TypeContract && out.Type != TypeTimesheet {
+		return out, nil
+	}
+	t0 = time.Now()
+	out.Fields, err = a.Extractor.Extract(ctx, out.Type, c)
+	out.Timings.Extract = time.Since(t0)
+	out.Extractor = a.Extractor.Name()
+	if err != nil {
+		return out, fmt.Errorf("extract: %w", err)
+	}
+	t0 = time.Now()
+	out.Issues, err = a.Validator.Validate(ctx, ValidationInput{Type: out.Type, Fields: out.Fields, Text: c.Text, Contracts: contracts})
+	out.Timings.Validate = time.Since(t0)
+	if err != nil {
+		return out, fmt.Errorf("validate: %w", err)
+	}
+	return out, nil
+}
