@@ -200,3 +200,18 @@ func (f Fields) Merge(t DocumentType, corrections map[string]any) (Fields, error
 	}
 	return out, nil
 }
+
+// ContractKey normalises a contract number for matching, as the spec
+// compares them: case-folded, with spaces, dots and dashes dropped, so that
+// "CM-2026-004512", "CM 2026 004512" and "cm2026004512" are one contract.
+func ContractKey(number string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(number) {
+		switch r {
+		case ' ', '.', '-', '\t', '\u00a0', '\u2010', '\u2011', '\u2013':
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

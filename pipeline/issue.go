@@ -19,6 +19,9 @@ type Issue struct {
 	MessageFR string `json:"message_fr,omitempty"`
 }
 
+// CodePromptInjection is the rule code for text aimed at an AI system.
+const CodePromptInjection = "document.possible_prompt_injection"
+
 // HasErrors reports whether any issue has severity error.
 func HasErrors(issues []Issue) bool {
 	for _, i := range issues {

@@ -1,0 +1,67 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/docflow/docflow/derrors"
+	"github.com/gin-gonic/gin"
+)
+
+var (
+	errRouteNotFound    = fmt.Errorf("no such route: %w", derrors.NotFound)
+	errMethodNotAllowed = errors.New("method not allowed")
+)
+
+// Problem is an RFC 9457 problem detail, with a stable code.
+type Problem struct {
+	Type     string `json:"type"`
+	Title    string `json:"title"`
+	Status   int    `json:"status"`
+	Detail   string `json:"detail,omitempty"`
+	Instance string `json:"instance,omitempty"`
+	Code     string `json:"code"`
+	// DocumentID names the document kept for audit when an upload is refused.
+	DocumentID string `json:"document_id,omitempty"`
+}
+
+// handle adapts a handler that returns an error, writing the error as
+// problem+json: the one place where errors become HTTP statuses.
+func handle(fn func(*gin.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := fn(c); err != nil {
+			writeProblem(c, err)
+		}
+	}
+}
+
+func writeProblem(c *gin.Context, err error) {
+	status, code := derrors.ToStatus(err)
+	if errors.Is(err, errMethodNotAllowed) {
+		status, code = http.StatusMethodNotAllowed, "method_not_allowed"
+	}
+	p := Problem{
+		Type:     "https://docflow.dev/problems/" + code,
+		Title:    http.StatusText(status),
+		Status:   status,
+		Detail:   err.Error(),
+		Instance: c.Request.URL.Path,
+		Code:     code,
+	}
+	if ref, ok := derrors.AsRefusal(err); ok {
+		p.Detail = ref.Message
+		p.DocumentID = c.GetString("refused_document_id")
+	}
+	if status >= 500 {
+		slog.Error("request failed", "path", c.Request.URL.Path, "err", err)
+		p.Detail = "an internal error occurred; it has been logged"
+	}
+	if status == http.StatusUnauthorized {
+		c.Header("WWW-Authenticate", `Bearer realm="docflow"`)
+	}
+	c.Header("Content-Type", "application/problem+json")
+	c.AbortWithStatusJSON(status, p)
+	c.Header("Content-Type", "application/problem+json")
+}

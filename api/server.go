@@ -1,0 +1,63 @@
+// Package api is docflow's HTTP API on gin, following api/openapi.yaml:
+// versioned routes under /v1, bearer API keys, and errors as RFC 9457
+// problem+json mapped from derrors in one place. Handlers decode, call
+// pipeline.Service and encode; they hold no business logic.
+package api
+
+import (
+	"context"
+	_ "embed"
+	"net/http"
+
+	"github.com/docflow/docflow/pipeline"
+	"github.com/gin-gonic/gin"
+)
+
+//go:embed openapi.yaml
+var openapiYAML []byte
+
+// OpenAPI returns the API contract.
+func OpenAPI() []byte { return openapiYAML }
+
+// Authenticator resolves an API key to its principal.
+type Authenticator interface {
+	Authenticate(ctx context.Context, secret string) (pipeline.Principal, error)
+}
+
+// Server holds what the handlers need.
+type Server struct {
+	svc  *pipeline.Service
+	auth Authenticator
+}
+
+// New returns the HTTP handler of the API.
+func New(svc *pipeline.Service, auth Authenticator) http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{svc: svc, auth: auth}
+	r := gin.New()
+	r.Use(gin.Recovery())
+	r.MaxMultipartMemory = 8 << 20
+	r.NoRoute(handle(func(*gin.Context) error { return errRouteNotFound }))
+	r.NoMethod(handle(func(*gin.Context) error { return errMethodNotAllowed }))
+	r.HandleMethodNotAllowed = true
+	s.routes(r)
+	return r
+}
+
+// routes registers every route in one place.
+func (s *Server) routes(r *gin.Engine) {
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/v1/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openapiYAML) })
+
+	all := []pipeline.Role{pipeline.RoleUploader, pipeline.RoleReviewer, pipeline.RoleAdmin}
+	v1 := r.Group("/v1", s.authenticate)
+	v1.POST("/documents", allow(pipeline.RoleUploader, pipeline.RoleAdmin), handle(s.uploadDocument))
+	v1.GET("/documents", allow(all...), handle(s.listDocuments))
+	v1.GET("/documents/:id", allow(all...), handle(s.getDocument))
+	v1.GET("/documents/:id/audit", allow(pipeline.RoleReviewer, pipeline.RoleAdmin), handle(s.getAudit))
+	v1.GET("/reviews", allow(pipeline.RoleReviewer, pipeline.RoleAdmin), handle(s.listReviews))
+	v1.POST("/reviews/:id/approve", allow(pipeline.RoleReviewer), handle(s.approveReview))
+	v1.POST("/reviews/:id/reject", allow(pipeline.RoleReviewer), handle(s.rejectReview))
+	v1.GET("/contracts/:contract_number", allow(all...), handle(s.getContract))
+	v1.GET("/timesheets", allow(all...), handle(s.listTimesheets))
+}

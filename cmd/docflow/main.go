@@ -1,0 +1,61 @@
+// Command docflow runs the docflow service and its tools:
+//
+//	docflow serve [--api-only | --workers-only] [--migrate] [--demo]
+//	docflow migrate
+//	docflow tenant create NAME [--json]
+//	docflow apikey create --tenant ID --role uploader|reviewer|admin [--json]
+//	docflow extract [--json] FILE...
+//
+// Settings come from the environment (see package config).
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `usage:
+  docflow serve [--api-only | --workers-only] [--migrate] [--demo]
+  docflow migrate
+  docflow tenant create NAME [--json]
+  docflow apikey create --tenant ID --role uploader|reviewer|admin [--json]
+  docflow extract [--json] FILE...
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "docflow:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("no command given")
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "serve":
+		return serve(ctx, rest, stdout, stderr)
+	case "migrate":
+		return migrate(ctx, stdout)
+	case "tenant":
+		return tenantCmd(ctx, rest, stdout)
+	case "apikey":
+		return apikeyCmd(ctx, rest, stdout)
+	case "extract":
+		return extract(ctx, rest, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/docflow/docflow/api"
+	"github.com/docflow/docflow/config"
+	"github.com/docflow/docflow/storage/mariadb"
+	"github.com/docflow/docflow/storage/postgres"
+)
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	apiOnly := fs.Bool("api-only", false, "serve the API without running jobs")
+	workersOnly := fs.Bool("workers-only", false, "run jobs without serving the API")
+	doMigrate := fs.Bool("migrate", false, "apply migrations before starting")
+	demo := fs.Bool("demo", false, "create a demo tenant with keys on first start and print them")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *apiOnly && *workersOnly {
+		return errors.New("serve: --api-only and --workers-only exclude each other")
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	cfg.Dump(stderr)
+	if *doMigrate || *demo {
+		if err := migrateAll(ctx, cfg); err != nil {
+			return err
+		}
+	}
+	workers := cfg.Workers
+	if *apiOnly {
+		workers = 0
+	}
+	a, err := openApp(ctx, cfg, workers)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := postgres.CheckSchema(ctx, a.pool); err != nil {
+		return err
+	}
+	if err := mariadb.CheckSchema(ctx, a.mdb); err != nil {
+		return err
+	}
+	if workers > 0 {
+		if err := a.river.Start(ctx); err != nil {
+			return fmt.Errorf("river: %w", err)
+		}
+		defer func() {
+			stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_ = a.river.Stop(stopCtx)
+		}()
+	}
+	if *workersOnly {
+		slog.Info("docflow workers running", "workers", workers)
+		<-ctx.Done()
+		return nil
+	}
+	if *demo {
+		if err := ensureDemo(ctx, a, cfg, stdout); err != nil {
+			return err
+		}
+	}
+	srv := &http.Server{Addr: cfg.Addr, Handler: api.New(a.svc, a.store), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	slog.Info("docflow serving", "addr", cfg.Addr, "workers", workers)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutCtx)
+}
+
+// ensureDemo creates the demo tenant and its keys once, and prints how to
+// use them. The keys' secrets are kept in the data folder so that a second
+// start prints them again.
+func ensureDemo(ctx context.Context, a *app, cfg config.Config, stdout io.Writer) error {
+	demo, err := loadOrCreateDemo(ctx, a, cfg)
+	if err != nil {
+		return err
+	}
+	base := "http://localhost" + cfg.Addr
+	fmt.Fprintf(stdout, `
+docflow is running on %s
+demo tenant   %s
+uploader key  %s
+reviewer key  %s
+
+upload a file:
+  curl -s -H 'Authorization: Bearer %s' -F file=@contract.pdf %s/v1/documents
+then look at it:
+  curl -s -H 'Authorization: Bearer %s' %s/v1/documents/DOCUMENT_ID
+
+`, base, demo.TenantID, demo.Uploader, demo.Reviewer, demo.Uploader, base, demo.Uploader, base)
+	return nil
+}

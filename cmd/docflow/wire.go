@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+
+	"github.com/docflow/docflow/config"
+	"github.com/docflow/docflow/extractors/classify"
+	"github.com/docflow/docflow/extractors/reader"
+	"github.com/docflow/docflow/extractors/rules"
+	"github.com/docflow/docflow/pipeline"
+	"github.com/docflow/docflow/pipeline/validate"
+	"github.com/docflow/docflow/queue"
+	"github.com/docflow/docflow/storage/files"
+	"github.com/docflow/docflow/storage/mariadb"
+	"github.com/docflow/docflow/storage/postgres"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+)
+
+// newAnalyzer wires the offline read, classify, extract and validate stages.
+func newAnalyzer(cfg config.Config) pipeline.Analyzer {
+	return pipeline.Analyzer{
+		Reader:     reader.New(reader.Config{MaxBytes: cfg.MaxUploadBytes}),
+		Classifier: classify.New(),
+		Extractor:  rules.New(),
+		Validator:  validate.New(validate.DefaultConfig()),
+	}
+}
+
+// app is docflow with its connections open.
+type app struct {
+	pool    *pgxpool.Pool
+	mdb     *sql.DB
+	store   *postgres.Store
+	svc     *pipeline.Service
+	river   *river.Client[pgx.Tx]
+	closers []func()
+}
+
+func (a *app) Close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+}
+
+// openApp connects to both databases and wires the service. workers is
+// how many jobs this process runs; 0 makes it insert-only.
+func openApp(ctx context.Context, cfg config.Config, workers int) (*app, error) {
+	a := &app{}
+	pool, err := postgres.Open(ctx, cfg.PostgresURL)
+	if err != nil {
+		return nil, err
+	}
+	a.pool = pool
+	a.closers = append(a.closers, pool.Close)
+	mdb, err := mariadb.Open(ctx, cfg.MariaDBDSN)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.mdb = mdb
+	a.closers = append(a.closers, func() { mdb.Close() })
+	disk, err := files.NewDisk(filepath.Join(cfg.DataDir, "files"))
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	analyzer := newAnalyzer(cfg)
+	a.svc = &pipeline.Service{
+		Records:        mariadb.New(mdb),
+		Files:          disk,
+		Analyzer:       analyzer,
+		Policy:         pipeline.Policy{AutoCommitWarnings: cfg.AutoCommitWarnings},
+		Check:          analyzer.Reader.(*reader.Reader).Check,
+		MaxUploadBytes: cfg.MaxUploadBytes,
+	}
+	a.river, err = queue.NewClient(pool, a.svc, queue.Config{Workers: workers, RescueAfter: cfg.RescueAfter})
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.store = postgres.New(pool, queue.Inserter{Client: a.river})
+	a.svc.Store = a.store
+	return a, nil
+}
+
+// migrateAll applies the PostgreSQL (River's included) and MariaDB migrations.
+func migrateAll(ctx context.Context, cfg config.Config) error {
+	pool, err := postgres.Open(ctx, cfg.PostgresURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := postgres.Migrate(ctx, pool); err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	mdb, err := mariadb.Open(ctx, cfg.MariaDBDSN)
+	if err != nil {
+		return err
+	}
+	defer mdb.Close()
+	if err := mariadb.Migrate(ctx, mdb); err != nil {
+		return fmt.Errorf("mariadb: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,141 @@
+// Package reader turns the bytes of an uploaded file into pipeline.Content:
+// it sniffs the format (PDF, scanned PDF or image, DOCX, XLSX, CSV, plain
+// text, e-mail), extracts readable text with its layout, and refuses inputs
+// that are empty, too large, encrypted, corrupt or of an unsupported type.
+//
+// PDF text comes from poppler's pdftotext and pdfinfo; scans are read with
+// pdftoppm and tesseract when they are installed. Everything else is parsed
+// in Go.
+package reader
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/docflow/docflow/derrors"
+	"github.com/docflow/docflow/pipeline"
+)
+
+// Config bounds what a Reader accepts. Zero values take the defaults.
+type Config struct {
+	// MaxBytes is the largest file accepted (default 25 MiB).
+	MaxBytes int64
+	// MaxPages is the largest number of PDF pages accepted (default 200).
+	MaxPages int
+	// Timeout bounds each run of an external tool (default 30 s).
+	Timeout time.Duration
+	// MaxUncompressed bounds the bytes inflated from a zip container, DOCX
+	// or XLSX (default 100 MiB).
+	MaxUncompressed int64
+	// OCRLanguages are tesseract's languages (default "fra+eng", reduced to
+	// those installed).
+	OCRLanguages string
+}
+
+// Defaults of Config.
+const (
+	DefaultMaxBytes        = 25 << 20
+	DefaultMaxPages        = 200
+	DefaultTimeout         = 30 * time.Second
+	DefaultMaxUncompressed = 100 << 20
+	DefaultOCRLanguages    = "fra+eng"
+)
+
+// WithDefaults returns cfg with zero values replaced by the defaults.
+func (cfg Config) WithDefaults() Config {
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = DefaultMaxBytes
+	}
+	if cfg.MaxPages <= 0 {
+		cfg.MaxPages = DefaultMaxPages
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.MaxUncompressed <= 0 {
+		cfg.MaxUncompressed = DefaultMaxUncompressed
+	}
+	if cfg.OCRLanguages == "" {
+		cfg.OCRLanguages = DefaultOCRLanguages
+	}
+	return cfg
+}
+
+// Reader reads files into pipeline.Content. It is safe for concurrent use.
+type Reader struct {
+	cfg   Config
+	tools *toolbox
+}
+
+var _ pipeline.Reader = (*Reader)(nil)
+
+// New returns a Reader with cfg's defaults applied.
+func New(cfg Config) *Reader {
+	cfg = cfg.WithDefaults()
+	return &Reader{cfg: cfg, tools: newToolbox(cfg)}
+}
+
+// Read sniffs data and extracts its text. A refused input returns a
+// *derrors.Refusal; a panic while parsing is refused as corrupt_document.
+func (r *Reader) Read(ctx context.Context, name string, data []byte) (c pipeline.Content, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			c = pipeline.Content{}
+			err = derrors.Refuse(derrors.CorruptDocument, "%s: reader failed: %v\n%s", name, p, debug.Stack())
+		}
+	}()
+	return r.read(ctx, name, data)
+}
+
+// maxDepth bounds the nesting of MIME parts and forwarded e-mails.
+const maxDepth = 16
+
+func (r *Reader) read(ctx context.Context, name string, data []byte) (pipeline.Content, error) {
+	if int64(len(data)) > r.cfg.MaxBytes {
+		return pipeline.Content{}, derrors.Refuse(derrors.TooLarge, "%s: %d bytes, more than the limit of %d", name, len(data), r.cfg.MaxBytes)
+	}
+	if len(bytes.TrimSpace(bytes.TrimPrefix(data, utf8BOM))) == 0 {
+		return pipeline.Content{}, derrors.Refuse(derrors.EmptyDocument, "%s: the file is empty", name)
+	}
+	switch k := sniff(data, name); k {
+	case kindPDF:
+		return r.readPDF(ctx, name, data)
+	case kindImage:
+		return r.readImage(ctx, name, data)
+	case kindZip:
+		return r.readZip(name, data)
+	case kindOLE:
+		return pipeline.Content{}, refuseOLE(name, data)
+	case kindEmail:
+		return r.readEmail(name, data)
+	case kindCSV, kindText:
+		return readText(name, data, k)
+	default:
+		return pipeline.Content{}, derrors.Refuse(derrors.UnsupportedMediaType, "%s: unknown binary format", name)
+	}
+}
+
+// refuseOLE refuses a legacy Office file; an encrypted OOXML file is an OLE
+// container holding an EncryptedPackage stream.
+func refuseOLE(name string, data []byte) error {
+	if bytes.Contains(data, utf16le("EncryptedPackage")) || bytes.Contains(data, utf16le("EncryptionInfo")) {
+		return derrors.Refuse(derrors.EncryptedDocument, "%s: password-protected Office document", name)
+	}
+	return derrors.Refuse(derrors.UnsupportedMediaType, "%s: legacy Office format (doc, xls) is not supported", name)
+}
+
+func utf16le(s string) []byte {
+	out := make([]byte, 0, 2*len(s))
+	for i := 0; i < len(s); i++ {
+		out = append(out, s[i], 0)
+	}
+	return out
+}
+
+// corrupt returns a corrupt_document refusal.
+func corrupt(name string, format string, args ...any) error {
+	return derrors.Refuse(derrors.CorruptDocument, "%s: %s", name, fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,98 @@
+package reader
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"strings"
+	"sync"
+)
+
+// toolbox runs the external programs (poppler, tesseract), each bounded by
+// the configured timeout. It finds them on PATH once.
+type toolbox struct {
+	cfg  Config
+	once sync.Once
+	path map[string]string
+	// langs is the tesseract language argument, limited to installed ones.
+	langs string
+}
+
+func newToolbox(cfg Config) *toolbox { return &toolbox{cfg: cfg} }
+
+func (t *toolbox) init() {
+	t.once.Do(func() {
+		t.path = map[string]string{}
+		for _, name := range []string{"pdftotext", "pdfinfo", "pdftoppm", "tesseract"} {
+			if p, err := exec.LookPath(name); err == nil {
+				t.path[name] = p
+			}
+		}
+		if t.path["tesseract"] != "" {
+			t.langs = t.tesseractLangs()
+		}
+	})
+}
+
+// has reports whether the named program is installed.
+func (t *toolbox) has(name string) bool {
+	t.init()
+	return t.path[name] != ""
+}
+
+// run runs a program with the timeout, feeding stdin, and returns stdout.
+func (t *toolbox) run(ctx context.Context, stdin []byte, name string, args ...string) ([]byte, error) {
+	t.init()
+	p := t.path[name]
+	if p == "" {
+		return nil, fmt.Errorf("%s is not installed", name)
+	}
+	ctx, cancel := context.WithTimeout(ctx, t.cfg.Timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, p, args...)
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%s: %w", name, ctx.Err())
+		}
+		return nil, fmt.Errorf("%s: %w: %s", name, err, strings.TrimSpace(lastLine(errb.String())))
+	}
+	return out.Bytes(), nil
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+// tesseractLangs keeps the configured languages that tesseract has.
+func (t *toolbox) tesseractLangs() string {
+	ctx, cancel := context.WithTimeout(context.Background(), t.cfg.Timeout)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, t.path["tesseract"], "--list-langs").CombinedOutput()
+	if err != nil {
+		return t.cfg.OCRLanguages
+	}
+	have := map[string]bool{}
+	for _, l := range strings.Split(string(out), "\n") {
+		have[strings.TrimSpace(l)] = true
+	}
+	var keep []string
+	for _, l := range strings.Split(t.cfg.OCRLanguages, "+") {
+		if have[l] {
+			keep = append(keep, l)
+		}
+	}
+	if len(keep) == 0 {
+		return "eng"
+	}
+	return strings.Join(keep, "+")
+}

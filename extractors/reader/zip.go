@@ -1,0 +1,81 @@
+package reader
+
+import (
+	"archive/zip"
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/docflow/docflow/derrors"
+	"github.com/docflow/docflow/pipeline"
+)
+
+// container is an opened zip archive that bounds how much it inflates.
+type container struct {
+	name   string
+	files  map[string]*zip.File
+	budget int64 // bytes left to inflate
+	limit  int64
+}
+
+// readZip opens a zip archive and reads it as DOCX or XLSX; other archives
+// are unsupported.
+func (r *Reader) readZip(name string, data []byte) (pipeline.Content, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return pipeline.Content{}, corrupt(name, "unreadable zip archive: %v", err)
+	}
+	c := &container{name: name, files: map[string]*zip.File{}, budget: r.cfg.MaxUncompressed, limit: r.cfg.MaxUncompressed}
+	for _, f := range zr.File {
+		c.files[strings.TrimPrefix(f.Name, "/")] = f
+	}
+	switch {
+	case c.files["word/document.xml"] != nil:
+		return readDOCX(c)
+	case c.files["xl/workbook.xml"] != nil:
+		return readXLSX(c)
+	}
+	return pipeline.Content{}, derrors.Refuse(derrors.UnsupportedMediaType, "%s: a zip archive that is neither DOCX nor XLSX", name)
+}
+
+// read returns the inflated content of a part, or nil when it is absent.
+// A part that declares or inflates to more than the remaining budget is
+// refused as too_large; a damaged one as corrupt_document.
+func (c *container) read(part string) ([]byte, error) {
+	f := c.files[part]
+	if f == nil {
+		return nil, nil
+	}
+	if f.UncompressedSize64 > uint64(c.budget) {
+		return nil, derrors.Refuse(derrors.TooLarge, "%s: %s declares %d bytes uncompressed, more than the limit of %d", c.name, part, f.UncompressedSize64, c.limit)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, corrupt(c.name, "%s: %v", part, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, c.budget+1))
+	if err != nil {
+		return nil, corrupt(c.name, "%s: %v", part, err)
+	}
+	if int64(len(b)) > c.budget {
+		return nil, derrors.Refuse(derrors.TooLarge, "%s: %s inflates to more than the limit of %d bytes", c.name, part, c.limit)
+	}
+	c.budget -= int64(len(b))
+	return b, nil
+}
+
+// mustRead is read for a part that must exist.
+func (c *container) mustRead(part string) ([]byte, error) {
+	b, err := c.read(part)
+	if err == nil && b == nil {
+		return nil, corrupt(c.name, "missing part %s", part)
+	}
+	return b, err
+}
+
+// xmlError wraps an XML parse error as corrupt_document.
+func (c *container) xmlError(part string, err error) error {
+	return corrupt(c.name, "%s: %v", part, fmt.Errorf("malformed XML: %w", err))
+}

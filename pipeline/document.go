@@ -1,0 +1,138 @@
+package pipeline
+
+import "time"
+
+// Status is where a document is in its journey.
+type Status string
+
+// Document statuses of the spec.
+const (
+	StatusReceived   Status = "received"
+	StatusProcessing Status = "processing"
+	StatusInReview   Status = "in_review"
+	StatusCommitted  Status = "committed"
+	StatusRejected   Status = "rejected"
+	StatusRefused    Status = "refused"
+	StatusFailed     Status = "failed"
+)
+
+// Stage names, stored on the document with the outcome of the last one run.
+const (
+	StageIntake  = "intake"
+	StageProcess = "process"
+	StageReview  = "review"
+	StageCommit  = "commit"
+)
+
+// Document is one file that docflow received, with its processing state.
+type Document struct {
+	ID         string
+	TenantID   string
+	ParentID   string
+	FileName   string
+	MediaType  string
+	Size       int64
+	SHA256     string
+	StorageKey string
+	Status     Status
+	Type       DocumentType
+	TypeScore  float64
+	Format     string
+	Fields     Fields
+	Issues     []Issue
+	// Refusal is the refusal code when Status is refused.
+	Refusal        string
+	RefusalMessage string
+	// Stage is the last stage run; StageStatus, ErrorCode and ErrorMessage
+	// its outcome; Attempts how often the process stage started.
+	Stage        string
+	StageStatus  string
+	ErrorCode    string
+	ErrorMessage string
+	Attempts     int
+	Timings      Timings
+	ReceivedAt   time.Time
+	UpdatedAt    time.Time
+	CommittedAt  *time.Time
+	Children     []string
+	Review       *ReviewRef
+}
+
+// ReviewRef is the review task attached to a document, if any.
+type ReviewRef struct {
+	ID     string       `json:"id"`
+	Status ReviewStatus `json:"status"`
+}
+
+// ReviewStatus is the state of a review task.
+type ReviewStatus string
+
+// Review task states.
+const (
+	ReviewPending  ReviewStatus = "pending"
+	ReviewClaimed  ReviewStatus = "claimed"
+	ReviewApproved ReviewStatus = "approved"
+	ReviewRejected ReviewStatus = "rejected"
+)
+
+// ReviewTask asks a person to decide on a document.
+type ReviewTask struct {
+	ID         string
+	TenantID   string
+	DocumentID string
+	Status     ReviewStatus
+	Reasons    []string
+	CreatedAt  time.Time
+	DecidedAt  *time.Time
+	DecidedBy  string
+	Reason     string
+}
+
+// Role is what an API key's holder may do.
+type Role string
+
+// Roles.
+const (
+	RoleUploader Role = "uploader"
+	RoleReviewer Role = "reviewer"
+	RoleAdmin    Role = "admin"
+)
+
+// ValidRole reports whether r is a known role.
+func ValidRole(r Role) bool {
+	return r == RoleUploader || r == RoleReviewer || r == RoleAdmin
+}
+
+// Tenant is one customer of docflow; every row carries its id.
+type Tenant struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// APIKey is a machine credential bound to a tenant and a role. Key is the
+// secret, only known when the key is created.
+type APIKey struct {
+	ID       string `json:"id"`
+	Key      string `json:"key,omitempty"`
+	TenantID string `json:"tenant_id"`
+	Role     Role   `json:"role"`
+}
+
+// Principal is who makes a request: an API key's tenant and role.
+type Principal struct {
+	KeyID    string
+	TenantID string
+	Role     Role
+}
+
+// AuditEntry is one line of the audit log.
+type AuditEntry struct {
+	TenantID   string
+	Actor      string
+	Action     string
+	DocumentID string
+	ReviewID   string
+	Details    map[string]any
+	At         time.Time
+}

@@ -1,0 +1,256 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/docflow/docflow/derrors"
+	"github.com/google/uuid"
+)
+
+// Policy decides which documents a person must see.
+type Policy struct {
+	// AutoCommitWarnings lets documents whose findings are only warnings
+	// commit without review.
+	AutoCommitWarnings bool
+}
+
+// Service runs the stages of a document's journey over the stores.
+// HTTP handlers and queue workers are thin adapters around its methods.
+type Service struct {
+	Store    Store
+	Records  Records
+	Files    Files
+	Analyzer Analyzer
+	Policy   Policy
+	// Check runs the cheap intake checks (size, type sniffing, encryption)
+	// and returns a *derrors.Refusal for inputs that must be refused.
+	Check func(name string, data []byte) error
+	// MaxUploadBytes bounds an upload; larger ones are refused too_large.
+	MaxUploadBytes int64
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Upload takes a file from a tenant: it checks size and type, stores the
+// bytes, and inserts the document with its first job in one transaction.
+// The same bytes uploaded again return the existing document with created
+// false. A refused upload is stored for audit and returned with a
+// *derrors.Refusal error.
+func (s *Service) Upload(ctx context.Context, p Principal, name string, r io.Reader) (doc Document, created bool, err error) {
+	defer derrors.Wrap(&err, "upload(%q)", name)
+	data, err := io.ReadAll(io.LimitReader(r, s.MaxUploadBytes+1))
+	if err != nil {
+		return Document{}, false, fmt.Errorf("%w: reading the upload: %v", derrors.InvalidArgument, err)
+	}
+	d := Document{
+		ID: uuid.NewString(), TenantID: p.TenantID, FileName: name, Size: int64(len(data)),
+		Status: StatusReceived, Stage: StageIntake, ReceivedAt: s.now(),
+	}
+	if int64(len(data)) > s.MaxUploadBytes {
+		d.Size = -1 // unknown: the rest was not read
+		return s.refuse(ctx, d, nil, derrors.Refuse(derrors.TooLarge, "the file is larger than %d bytes", s.MaxUploadBytes))
+	}
+	sum := sha256.Sum256(data)
+	d.SHA256 = hex.EncodeToString(sum[:])
+	if s.Check != nil {
+		if cerr := s.Check(name, data); cerr != nil {
+			return s.refuse(ctx, d, data, cerr)
+		}
+	}
+	if existing, ferr := s.Store.FindBySHA256(ctx, p.TenantID, d.SHA256); ferr == nil {
+		return existing, false, nil
+	} else if !errors.Is(ferr, derrors.NotFound) {
+		return Document{}, false, ferr
+	}
+	if d.StorageKey, err = s.Files.Put(ctx, p.TenantID, data); err != nil {
+		return Document{}, false, err
+	}
+	return s.Store.CreateDocument(ctx, d)
+}
+
+// refuse stores a refused upload for audit and returns the refusal.
+func (s *Service) refuse(ctx context.Context, d Document, data []byte, cause error) (Document, bool, error) {
+	ref, ok := derrors.AsRefusal(cause)
+	if !ok {
+		return Document{}, false, cause
+	}
+	if len(data) > 0 {
+		key, err := s.Files.Put(ctx, d.TenantID, data)
+		if err != nil {
+			return Document{}, false, err
+		}
+		d.StorageKey = key
+	}
+	d.Status, d.Refusal, d.RefusalMessage = StatusRefused, ref.Code, ref.Message
+	d.StageStatus, d.ErrorCode, d.ErrorMessage = "refused", ref.Code, ref.Message
+	doc, _, err := s.Store.CreateDocument(ctx, d)
+	if err != nil {
+		return Document{}, false, err
+	}
+	return doc, true, cause
+}
+
+// Process runs read, classify, extract, validate and decide for one
+// document, and commits it when policy allows. It is safe to run twice:
+// a document past this stage is left alone. final tells that no retry will
+// follow, so a failure ends the document as failed.
+func (s *Service) Process(ctx context.Context, tenantID, id string, final bool) (err error) {
+	defer derrors.Wrap(&err, "process(%s)", id)
+	doc, err := s.Store.Document(ctx, tenantID, id)
+	if err != nil {
+		return err
+	}
+	switch doc.Status {
+	case StatusReceived, StatusProcessing:
+	default:
+		return nil // already decided
+	}
+	if doc.Stage == StageCommit {
+		return s.Commit(ctx, tenantID, id)
+	}
+	if doc, err = s.Store.BeginStage(ctx, tenantID, id, StageProcess); err != nil {
+		return err
+	}
+	if err := s.process(ctx, doc); err != nil {
+		return s.stageFailed(ctx, doc, err, final)
+	}
+	return nil
+}
+
+func (s *Service) process(ctx context.Context, doc Document) error {
+	data, err := s.Files.Get(ctx, doc.StorageKey)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	a, err := s.Analyzer.Analyze(ctx, doc.FileName, data, s.Records.ContractLookup(doc.TenantID))
+	if err != nil {
+		return err
+	}
+	doc.Type, doc.TypeScore, doc.Format, doc.Timings = a.Type, a.TypeScore, a.Format, a.Timings
+	doc.Fields, doc.Issues = a.Fields, a.Issues
+	o := Outcome{Document: doc, Run: ExtractionRun{Extractor: a.Extractor, Latency: time.Since(start)}}
+	if a.Type == TypeEmail {
+		return s.split(ctx, o, a.Parts)
+	}
+	if reasons := s.reviewReasons(a); len(reasons) > 0 {
+		o.Review = &ReviewTask{ID: uuid.NewString(), TenantID: doc.TenantID, DocumentID: doc.ID,
+			Status: ReviewPending, Reasons: reasons, CreatedAt: s.now()}
+		o.Document.Status = StatusInReview
+		return s.Store.SaveOutcome(ctx, o)
+	}
+	if err := s.Store.SaveOutcome(ctx, o); err != nil {
+		return err
+	}
+	return s.commit(ctx, o.Document)
+}
+
+// reviewReasons returns why a person must see the analysis; none means it
+// may commit on its own.
+func (s *Service) reviewReasons(a Analysis) []string {
+	var reasons []string
+	if a.Type != TypeContract && a.Type != TypeTimesheet {
+		reasons = append(reasons, "document.unclassified")
+	}
+	for _, i := range a.Issues {
+		if i.Severity == SeverityError || !s.Policy.AutoCommitWarnings {
+			reasons = append(reasons, i.Code)
+		}
+	}
+	return reasons
+}
+
+// split stores the parts of an email as child documents; the store inserts
+// them with their jobs in the same transaction as the email's outcome.
+func (s *Service) split(ctx context.Context, o Outcome, parts []Part) error {
+	for _, p := range parts {
+		sum := sha256.Sum256(p.Data)
+		child := Document{ID: uuid.NewString(), TenantID: o.Document.TenantID, ParentID: o.Document.ID,
+			FileName: p.Name, Size: int64(len(p.Data)), SHA256: hex.EncodeToString(sum[:]),
+			Status: StatusReceived, Stage: StageIntake, ReceivedAt: s.now()}
+		if s.Check != nil {
+			if ref, ok := derrors.AsRefusal(s.Check(p.Name, p.Data)); ok {
+				child.Status, child.Refusal, child.RefusalMessage = StatusRefused, ref.Code, ref.Message
+			}
+		}
+		if len(bytes.TrimSpace(p.Data)) > 0 {
+			key, err := s.Files.Put(ctx, child.TenantID, p.Data)
+			if err != nil {
+				return err
+			}
+			child.StorageKey = key
+		}
+		o.Children = append(o.Children, child)
+	}
+	o.Document.Status = StatusCommitted
+	return s.Store.SaveOutcome(ctx, o)
+}
+
+// stageFailed stores why a stage failed. Refusals end the document as
+// refused and are not retried; permanent errors and the last attempt end it
+// as failed; other errors are returned for a retry.
+func (s *Service) stageFailed(ctx context.Context, doc Document, cause error, final bool) error {
+	if ref, ok := derrors.AsRefusal(cause); ok {
+		if err := s.Store.SaveStageError(ctx, doc, StatusRefused, ref.Code, ref.Message); err != nil {
+			return errors.Join(cause, err)
+		}
+		return nil
+	}
+	_, code := derrors.ToStatus(cause)
+	status := Status("")
+	if final || derrors.IsPermanent(cause) {
+		status = StatusFailed
+	}
+	if err := s.Store.SaveStageError(ctx, doc, status, code, cause.Error()); err != nil {
+		return errors.Join(cause, err)
+	}
+	return cause
+}
+
+// Commit writes an approved document to the system of record and marks it
+// committed. It runs twice safely: the write is an idempotent upsert.
+func (s *Service) Commit(ctx context.Context, tenantID, id string) (err error) {
+	defer derrors.Wrap(&err, "commit(%s)", id)
+	doc, err := s.Store.Document(ctx, tenantID, id)
+	if err != nil {
+		return err
+	}
+	if doc.Status == StatusCommitted {
+		return nil
+	}
+	if doc.Status != StatusProcessing || doc.Stage != StageCommit {
+		return fmt.Errorf("%w: document is %s at stage %s, not waiting for its commit", derrors.Permanent, doc.Status, doc.Stage)
+	}
+	if err := s.commit(ctx, doc); err != nil {
+		return s.stageFailed(ctx, doc, err, false)
+	}
+	return nil
+}
+
+// commit upserts the rows, then records the commit. A document with an
+// error finding reaches here only through an approved review.
+func (s *Service) commit(ctx context.Context, doc Document) error {
+	if HasErrors(doc.Issues) && (doc.Review == nil || doc.Review.Status != ReviewApproved) {
+		return fmt.Errorf("%w: document has error findings and no approved review", derrors.Permanent)
+	}
+	if doc.Type == TypeContract || doc.Type == TypeTimesheet {
+		if err := s.Records.Commit(ctx, doc); err != nil {
+			return fmt.Errorf("%w: %w", derrors.Transient, err)
+		}
+	}
+	return s.Store.MarkCommitted(ctx, doc.TenantID, doc.ID, s.now())
+}

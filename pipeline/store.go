@@ -1,0 +1,130 @@
+package pipeline
+
+import (
+	"context"
+	"time"
+)
+
+// Job kinds: the only stage boundaries. Process runs read to decide (and
+// the commit when policy allows it); Commit runs after a person approved.
+const (
+	JobProcess = "process_document"
+	JobCommit  = "commit_document"
+)
+
+// Job names the next piece of work for a document; the store enqueues it
+// in the same transaction that records the state that needs it.
+type Job struct {
+	Kind       string
+	TenantID   string
+	DocumentID string
+}
+
+// DocumentFilter selects documents in a listing.
+type DocumentFilter struct {
+	Status Status
+	Limit  int
+}
+
+// Outcome is what the process stage decided for a document.
+type Outcome struct {
+	Document Document
+	// Run describes the extraction, stored as an extraction run.
+	Run ExtractionRun
+	// Review, when set, is the review task to open (Status becomes in_review).
+	Review *ReviewTask
+	// Children are the documents an email carries, inserted with their
+	// process jobs in the same transaction.
+	Children []Document
+}
+
+// ExtractionRun records one extraction of a document's fields.
+type ExtractionRun struct {
+	Extractor    string
+	Model        string
+	PromptID     string
+	PromptHash   string
+	InputTokens  int
+	OutputTokens int
+	Latency      time.Duration
+	CostEstimate float64
+}
+
+// Decision is a reviewer's approval or rejection of a review task.
+type Decision struct {
+	Principal Principal
+	ReviewID  string
+	Approve   bool
+	// Document is the document as approved, corrected fields and the
+	// issues recomputed on them included.
+	Document Document
+	// Changes lists each corrected field with its value before and after.
+	Changes map[string][2]any
+	Reason  string
+}
+
+// Store keeps documents, their state, review tasks and the audit log. Every
+// method is scoped to one tenant. Methods that change state and need a next
+// job enqueue it in the same transaction.
+type Store interface {
+	CreateTenant(ctx context.Context, name string) (Tenant, error)
+	CreateAPIKey(ctx context.Context, tenantID string, role Role) (APIKey, error)
+	Authenticate(ctx context.Context, secret string) (Principal, error)
+
+	// CreateDocument inserts d (with its ID set) and enqueues its process
+	// job unless d is refused. When the tenant already has a document with
+	// the same bytes, it returns that one and created false.
+	CreateDocument(ctx context.Context, d Document) (doc Document, created bool, err error)
+	FindBySHA256(ctx context.Context, tenantID, sha256 string) (Document, error)
+	Document(ctx context.Context, tenantID, id string) (Document, error)
+	Documents(ctx context.Context, tenantID string, f DocumentFilter) ([]Document, error)
+
+	// BeginStage marks the document as being in stage and counts an attempt.
+	BeginStage(ctx context.Context, tenantID, id, stage string) (Document, error)
+	// SaveOutcome records the process stage's outcome in one transaction.
+	SaveOutcome(ctx context.Context, o Outcome) error
+	// SaveStageError records a failed attempt; with status set it ends the
+	// document in that status (failed, refused).
+	SaveStageError(ctx context.Context, d Document, status Status, code, msg string) error
+	// MarkCommitted records that the document's rows are in the system of record.
+	MarkCommitted(ctx context.Context, tenantID, id string, at time.Time) error
+
+	Reviews(ctx context.Context, tenantID string, status ReviewStatus) ([]ReviewTask, error)
+	Review(ctx context.Context, tenantID, id string) (ReviewTask, error)
+	// Decide records a decision, its audit entry and (on approval) the
+	// commit job in one transaction.
+	Decide(ctx context.Context, d Decision) error
+	Audit(ctx context.Context, tenantID, documentID string) ([]AuditEntry, error)
+}
+
+// Records is the system of record in MariaDB.
+type Records interface {
+	// Commit writes the document's contract or timesheet, idempotently.
+	Commit(ctx context.Context, d Document) error
+	// ContractLookup returns the committed-contract lookup of one tenant.
+	ContractLookup(tenantID string) ContractLookup
+	Contract(ctx context.Context, tenantID, contractNumber string) (CommittedContract, error)
+	Timesheets(ctx context.Context, tenantID, contractNumber string) ([]CommittedTimesheet, error)
+}
+
+// CommittedContract is a contract as the system of record holds it.
+type CommittedContract struct {
+	Contract
+	TenantID    string    `json:"tenant_id"`
+	DocumentID  string    `json:"document_id"`
+	CommittedAt time.Time `json:"committed_at"`
+}
+
+// CommittedTimesheet is a timesheet as the system of record holds it.
+type CommittedTimesheet struct {
+	Timesheet
+	TenantID    string    `json:"tenant_id"`
+	DocumentID  string    `json:"document_id"`
+	CommittedAt time.Time `json:"committed_at"`
+}
+
+// Files stores file contents by their hash.
+type Files interface {
+	Put(ctx context.Context, tenantID string, data []byte) (key string, err error)
+	Get(ctx context.Context, key string) ([]byte, error)
+}

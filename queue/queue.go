@@ -1,0 +1,134 @@
+// Package queue adapts the pipeline's stages to River: job argument types,
+// thin workers that call pipeline.Service, the mapping of failures onto
+// River's retry controls, and the enqueuer that the PostgreSQL store uses
+// to insert jobs inside its transactions.
+package queue
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/docflow/docflow/derrors"
+	"github.com/docflow/docflow/pipeline"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+)
+
+// MaxAttempts bounds the retries of a stage before the document fails.
+const MaxAttempts = 5
+
+// ProcessArgs runs read to decide for one document.
+type ProcessArgs struct {
+	TenantID   string `json:"tenant_id"`
+	DocumentID string `json:"document_id"`
+}
+
+// Kind names the job in River's tables.
+func (ProcessArgs) Kind() string { return pipeline.JobProcess }
+
+// InsertOpts bounds the attempts.
+func (ProcessArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: MaxAttempts} }
+
+// CommitArgs writes an approved document to the system of record.
+type CommitArgs struct {
+	TenantID   string `json:"tenant_id"`
+	DocumentID string `json:"document_id"`
+}
+
+// Kind names the job in River's tables.
+func (CommitArgs) Kind() string { return pipeline.JobCommit }
+
+// InsertOpts bounds the attempts.
+func (CommitArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: MaxAttempts} }
+
+// ProcessWorker runs pipeline.Service.Process.
+type ProcessWorker struct {
+	river.WorkerDefaults[ProcessArgs]
+	Service *pipeline.Service
+}
+
+// Work processes the document and maps the outcome onto River.
+func (w *ProcessWorker) Work(ctx context.Context, job *river.Job[ProcessArgs]) error {
+	final := job.Attempt >= job.MaxAttempts
+	return controls(w.Service.Process(ctx, job.Args.TenantID, job.Args.DocumentID, final))
+}
+
+// Timeout bounds one attempt.
+func (w *ProcessWorker) Timeout(*river.Job[ProcessArgs]) time.Duration { return 5 * time.Minute }
+
+// CommitWorker runs pipeline.Service.Commit.
+type CommitWorker struct {
+	river.WorkerDefaults[CommitArgs]
+	Service *pipeline.Service
+}
+
+// Work commits the document and maps the outcome onto River.
+func (w *CommitWorker) Work(ctx context.Context, job *river.Job[CommitArgs]) error {
+	return controls(w.Service.Commit(ctx, job.Args.TenantID, job.Args.DocumentID))
+}
+
+// controls maps a stage's error onto River: permanent failures cancel the
+// job (the reason is stored on the document), others are retried.
+func controls(err error) error {
+	if err == nil {
+		return nil
+	}
+	if derrors.IsPermanent(err) {
+		return river.JobCancel(err)
+	}
+	return err
+}
+
+// Config sets up the River client.
+type Config struct {
+	// Workers is how many jobs run at once; 0 makes an insert-only client
+	// (docflow serve --api-only).
+	Workers int
+	// RescueAfter is how long a running job may go without finishing
+	// before it is considered stuck (its worker died) and run again.
+	RescueAfter time.Duration
+	// FetchPoll is how often an idle worker polls when notifications are
+	// missed; 0 keeps River's default.
+	FetchPoll time.Duration
+}
+
+// NewClient returns a River client whose workers call svc.
+func NewClient(pool *pgxpool.Pool, svc *pipeline.Service, cfg Config) (*river.Client[pgx.Tx], error) {
+	rc := &river.Config{RescueStuckJobsAfter: cfg.RescueAfter}
+	if cfg.Workers > 0 {
+		workers := river.NewWorkers()
+		river.AddWorker(workers, &ProcessWorker{Service: svc})
+		river.AddWorker(workers, &CommitWorker{Service: svc})
+		rc.Workers = workers
+		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
+		rc.FetchPollInterval = cfg.FetchPoll
+	}
+	client, err := river.NewClient(riverpgxv5.New(pool), rc)
+	if err != nil {
+		return nil, fmt.Errorf("river: %w", err)
+	}
+	return client, nil
+}
+
+// Inserter enqueues pipeline jobs with River inside a transaction.
+type Inserter struct {
+	Client *river.Client[pgx.Tx]
+}
+
+// EnqueueTx inserts the job in tx.
+func (i Inserter) EnqueueTx(ctx context.Context, tx pgx.Tx, job pipeline.Job) error {
+	var args river.JobArgs
+	switch job.Kind {
+	case pipeline.JobProcess:
+		args = ProcessArgs{TenantID: job.TenantID, DocumentID: job.DocumentID}
+	case pipeline.JobCommit:
+		args = CommitArgs{TenantID: job.TenantID, DocumentID: job.DocumentID}
+	default:
+		return fmt.Errorf("queue: unknown job kind %q", job.Kind)
+	}
+	_, err := i.Client.InsertTx(ctx, tx, args, nil)
+	return err
+}

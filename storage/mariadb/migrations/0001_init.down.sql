@@ -1,0 +1,3 @@
+DROP TABLE timesheet_entries;
+DROP TABLE timesheets;
+DROP TABLE contracts;

@@ -1,0 +1,208 @@
+package mariadb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/docflow/docflow/derrors"
+	"github.com/docflow/docflow/pipeline"
+)
+
+var _ pipeline.Records = (*Records)(nil)
+
+// Commit upserts the document's contract or timesheet (with its entries)
+// in one transaction, keyed by the document id: running it twice leaves
+// the same rows.
+func (r *Records) Commit(ctx context.Context, d pipeline.Document) error {
+	now := time.Now().UTC()
+	return WithTx(ctx, r.db, func(tx *sql.Tx) error {
+		switch {
+		case d.Type == pipeline.TypeContract && d.Fields.Contract != nil:
+			return upsertContract(ctx, tx, d, *d.Fields.Contract, now)
+		case d.Type == pipeline.TypeTimesheet && d.Fields.Timesheet != nil:
+			return upsertTimesheet(ctx, tx, d, *d.Fields.Timesheet, now)
+		}
+		return fmt.Errorf("document %s of type %q has no fields to commit: %w", d.ID, d.Type, derrors.Permanent)
+	})
+}
+
+func upsertContract(ctx context.Context, tx *sql.Tx, d pipeline.Document, c pipeline.Contract, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO contracts (tenant_id, document_id, contract_number, contract_key,
+		agency_name, agency_siret, client_name, client_siret, worker_name, job_title, start_date, end_date,
+		hourly_rate, weekly_hours, work_location, reason, committed_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON DUPLICATE KEY UPDATE contract_number = VALUES(contract_number), contract_key = VALUES(contract_key),
+		agency_name = VALUES(agency_name), agency_siret = VALUES(agency_siret), client_name = VALUES(client_name),
+		client_siret = VALUES(client_siret), worker_name = VALUES(worker_name), job_title = VALUES(job_title),
+		start_date = VALUES(start_date), end_date = VALUES(end_date), hourly_rate = VALUES(hourly_rate),
+		weekly_hours = VALUES(weekly_hours), work_location = VALUES(work_location), reason = VALUES(reason)`,
+		d.TenantID, d.ID, c.ContractNumber, pipeline.ContractKey(c.ContractNumber),
+		null(c.AgencyName), null(c.AgencySIRET), null(c.ClientName), null(c.ClientSIRET), null(c.WorkerName),
+		null(c.JobTitle), date(c.StartDate), date(c.EndDate), c.HourlyRate, c.WeeklyHours,
+		null(c.WorkLocation), null(c.Reason), now)
+	return err
+}
+
+func upsertTimesheet(ctx context.Context, tx *sql.Tx, d pipeline.Document, t pipeline.Timesheet, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO timesheets (tenant_id, document_id, contract_number, contract_key,
+		worker_name, client_name, period_start, period_end, total_hours, committed_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON DUPLICATE KEY UPDATE contract_number = VALUES(contract_number), contract_key = VALUES(contract_key),
+		worker_name = VALUES(worker_name), client_name = VALUES(client_name), period_start = VALUES(period_start),
+		period_end = VALUES(period_end), total_hours = VALUES(total_hours)`,
+		d.TenantID, d.ID, t.ContractNumber, pipeline.ContractKey(t.ContractNumber), null(t.WorkerName),
+		null(t.ClientName), date(t.PeriodStart), date(t.PeriodEnd), t.TotalHours, now)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM timesheet_entries WHERE tenant_id = ? AND document_id = ?", d.TenantID, d.ID); err != nil {
+		return err
+	}
+	for _, e := range t.Entries {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO timesheet_entries (tenant_id, document_id, work_date, hours)
+			VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE hours = hours + VALUES(hours)`,
+			d.TenantID, d.ID, e.Date.Time, pipeline.Round2(e.Hours)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const contractColumns = `tenant_id, document_id, contract_number, agency_name, agency_siret, client_name,
+	client_siret, worker_name, job_title, start_date, end_date, hourly_rate, weekly_hours, work_location,
+	reason, committed_at`
+
+func scanContract(row interface{ Scan(...any) error }) (pipeline.CommittedContract, error) {
+	var c pipeline.CommittedContract
+	var s [9]sql.NullString
+	var start, end sql.NullTime
+	var rate, hours sql.NullFloat64
+	err := row.Scan(&c.TenantID, &c.DocumentID, &c.ContractNumber, &s[0], &s[1], &s[2], &s[3], &s[4], &s[5],
+		&start, &end, &rate, &hours, &s[6], &s[7], &c.CommittedAt)
+	if err != nil {
+		return c, err
+	}
+	c.AgencyName, c.AgencySIRET, c.ClientName, c.ClientSIRET = s[0].String, s[1].String, s[2].String, s[3].String
+	c.WorkerName, c.JobTitle, c.WorkLocation, c.Reason = s[4].String, s[5].String, s[6].String, s[7].String
+	c.StartDate, c.EndDate = fromNullTime(start), fromNullTime(end)
+	c.HourlyRate, c.WeeklyHours = fromNullFloat(rate), fromNullFloat(hours)
+	return c, nil
+}
+
+// Contract returns the latest committed contract of this number.
+func (r *Records) Contract(ctx context.Context, tenantID, number string) (pipeline.CommittedContract, error) {
+	c, err := scanContract(r.db.QueryRowContext(ctx, "SELECT "+contractColumns+` FROM contracts
+		WHERE tenant_id = ? AND contract_key = ? ORDER BY committed_at DESC, id DESC LIMIT 1`,
+		tenantID, pipeline.ContractKey(number)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("contract %q: %w", number, derrors.NotFound)
+	}
+	return c, err
+}
+
+// ContractLookup returns the committed-contract lookup of one tenant, for
+// the cross-document rules.
+func (r *Records) ContractLookup(tenantID string) pipeline.ContractLookup {
+	return contractLookup{r: r, tenantID: tenantID}
+}
+
+type contractLookup struct {
+	r        *Records
+	tenantID string
+}
+
+func (l contractLookup) CommittedContract(ctx context.Context, number string) (*pipeline.Contract, error) {
+	c, err := l.r.Contract(ctx, l.tenantID, number)
+	if errors.Is(err, derrors.NotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &c.Contract, nil
+}
+
+// Timesheets returns the committed timesheets of a contract with their entries.
+func (r *Records) Timesheets(ctx context.Context, tenantID, number string) ([]pipeline.CommittedTimesheet, error) {
+	rows, err := r.db.QueryContext(ctx, `SELECT tenant_id, document_id, contract_number, worker_name, client_name,
+		period_start, period_end, total_hours, committed_at FROM timesheets
+		WHERE tenant_id = ? AND contract_key = ? ORDER BY period_start, id`, tenantID, pipeline.ContractKey(number))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []pipeline.CommittedTimesheet{}
+	for rows.Next() {
+		var t pipeline.CommittedTimesheet
+		var worker, client sql.NullString
+		var start, end sql.NullTime
+		var total sql.NullFloat64
+		if err := rows.Scan(&t.TenantID, &t.DocumentID, &t.ContractNumber, &worker, &client, &start, &end, &total, &t.CommittedAt); err != nil {
+			return nil, err
+		}
+		t.WorkerName, t.ClientName = worker.String, client.String
+		t.PeriodStart, t.PeriodEnd, t.TotalHours = fromNullTime(start), fromNullTime(end), fromNullFloat(total)
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if out[i].Entries, err = r.entries(ctx, tenantID, out[i].DocumentID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (r *Records) entries(ctx context.Context, tenantID, documentID string) ([]pipeline.Entry, error) {
+	rows, err := r.db.QueryContext(ctx, `SELECT work_date, hours FROM timesheet_entries
+		WHERE tenant_id = ? AND document_id = ? ORDER BY work_date`, tenantID, documentID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []pipeline.Entry{}
+	for rows.Next() {
+		var e pipeline.Entry
+		var day time.Time
+		if err := rows.Scan(&day, &e.Hours); err != nil {
+			return nil, err
+		}
+		e.Date = pipeline.Date{Time: day.UTC()}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func null(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func date(d *pipeline.Date) any {
+	if d == nil {
+		return nil
+	}
+	return d.Format(time.DateOnly)
+}
+
+func fromNullTime(t sql.NullTime) *pipeline.Date {
+	if !t.Valid {
+		return nil
+	}
+	d := pipeline.NewDate(t.Time.Year(), t.Time.Month(), t.Time.Day())
+	return &d
+}
+
+func fromNullFloat(f sql.NullFloat64) *float64 {
+	if !f.Valid {
+		return nil
+	}
+	return &f.Float64
+}

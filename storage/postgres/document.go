@@ -1,0 +1,250 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/docflow/docflow/derrors"
+	"github.com/docflow/docflow/pipeline"
+	"github.com/jackc/pgx/v5"
+)
+
+const documentColumns = `d.id, d.tenant_id, coalesce(d.parent_id::text, ''), d.file_name, d.media_type, d.size_bytes,
+	d.sha256, d.storage_key, d.status, d.document_type, d.type_score, d.format, d.fields, d.confidence,
+	d.issues, d.refusal, d.refusal_message, d.stage, d.stage_status, d.error_code, d.error_message,
+	d.attempts, d.timings, d.received_at, d.updated_at, d.committed_at,
+	r.id, r.status,
+	ARRAY(SELECT c.id::text FROM documents c WHERE c.parent_id = d.id ORDER BY c.received_at, c.file_name)`
+
+// documentFrom joins each document with its latest review task.
+const documentFrom = `FROM documents d
+	LEFT JOIN LATERAL (SELECT id::text, status FROM review_tasks rt WHERE rt.document_id = d.id
+		ORDER BY rt.created_at DESC LIMIT 1) r ON true`
+
+func scanDocument(row pgx.Row) (pipeline.Document, error) {
+	var d pipeline.Document
+	var status, dtype string
+	var fields, conf, issues, timings []byte
+	var reviewID, reviewStatus *string
+	err := row.Scan(&d.ID, &d.TenantID, &d.ParentID, &d.FileName, &d.MediaType, &d.Size,
+		&d.SHA256, &d.StorageKey, &status, &dtype, &d.TypeScore, &d.Format, &fields, &conf,
+		&issues, &d.Refusal, &d.RefusalMessage, &d.Stage, &d.StageStatus, &d.ErrorCode, &d.ErrorMessage,
+		&d.Attempts, &timings, &d.ReceivedAt, &d.UpdatedAt, &d.CommittedAt,
+		&reviewID, &reviewStatus, &d.Children)
+	if err != nil {
+		return d, err
+	}
+	d.Status, d.Type = pipeline.Status(status), pipeline.DocumentType(dtype)
+	if d.Fields, err = pipeline.FieldsFromJSON(d.Type, fields); err != nil {
+		return d, fmt.Errorf("document %s: stored fields: %w", d.ID, err)
+	}
+	if err := json.Unmarshal(conf, &d.Fields.Confidence); err != nil {
+		return d, err
+	}
+	if err := json.Unmarshal(issues, &d.Issues); err != nil {
+		return d, err
+	}
+	if err := json.Unmarshal(timings, &d.Timings); err != nil {
+		return d, err
+	}
+	if reviewID != nil {
+		d.Review = &pipeline.ReviewRef{ID: *reviewID, Status: pipeline.ReviewStatus(*reviewStatus)}
+	}
+	return d, nil
+}
+
+// CreateDocument inserts d and, unless it is refused, its process job, in
+// one transaction. A concurrent or earlier upload of the same bytes by the
+// same tenant wins: its document is returned with created false.
+func (s *Store) CreateDocument(ctx context.Context, d pipeline.Document) (pipeline.Document, bool, error) {
+	err := WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := insertDocument(ctx, tx, d); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, tx, pipeline.AuditEntry{TenantID: d.TenantID, Actor: "intake", Action: "document.received",
+			DocumentID: d.ID, Details: map[string]any{"file_name": d.FileName, "sha256": d.SHA256, "status": d.Status, "refusal": d.Refusal}}); err != nil {
+			return err
+		}
+		if d.Status == pipeline.StatusRefused {
+			return nil
+		}
+		return s.queue.EnqueueTx(ctx, tx, pipeline.Job{Kind: pipeline.JobProcess, TenantID: d.TenantID, DocumentID: d.ID})
+	})
+	if isUniqueViolation(err, "documents_tenant_sha256") {
+		existing, ferr := s.FindBySHA256(ctx, d.TenantID, d.SHA256)
+		return existing, false, ferr
+	}
+	if err != nil {
+		return pipeline.Document{}, false, err
+	}
+	doc, err := s.Document(ctx, d.TenantID, d.ID)
+	return doc, true, err
+}
+
+func insertDocument(ctx context.Context, tx pgx.Tx, d pipeline.Document) error {
+	var parent *string
+	if d.ParentID != "" {
+		parent = &d.ParentID
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO documents (id, tenant_id, parent_id, file_name, media_type, size_bytes,
+		sha256, storage_key, status, refusal, refusal_message, stage, stage_status, error_code, error_message, received_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		d.ID, d.TenantID, parent, d.FileName, d.MediaType, d.Size, d.SHA256, d.StorageKey, string(d.Status),
+		d.Refusal, d.RefusalMessage, d.Stage, d.StageStatus, d.ErrorCode, d.ErrorMessage, d.ReceivedAt)
+	return err
+}
+
+// FindBySHA256 returns the tenant's accepted top-level document with these bytes.
+func (s *Store) FindBySHA256(ctx context.Context, tenantID, sha string) (pipeline.Document, error) {
+	row := s.pool.QueryRow(ctx, "SELECT "+documentColumns+" "+documentFrom+
+		` WHERE d.tenant_id = $1 AND d.sha256 = $2 AND d.parent_id IS NULL AND d.status <> 'refused'`, tenantID, sha)
+	d, err := scanDocument(row)
+	return d, notFound(err, "document")
+}
+
+// Document returns one document of the tenant.
+func (s *Store) Document(ctx context.Context, tenantID, id string) (pipeline.Document, error) {
+	row := s.pool.QueryRow(ctx, "SELECT "+documentColumns+" "+documentFrom+" WHERE d.tenant_id = $1 AND d.id = $2", tenantID, id)
+	d, err := scanDocument(row)
+	if isInvalidID(err) {
+		return d, fmt.Errorf("document %q: %w", id, derrors.NotFound)
+	}
+	return d, notFound(err, "document")
+}
+
+// Documents lists the tenant's documents, newest first.
+func (s *Store) Documents(ctx context.Context, tenantID string, f pipeline.DocumentFilter) ([]pipeline.Document, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	rows, err := s.pool.Query(ctx, "SELECT "+documentColumns+" "+documentFrom+
+		` WHERE d.tenant_id = $1 AND ($2 = '' OR d.status = $2) ORDER BY d.received_at DESC, d.id LIMIT $3`,
+		tenantID, string(f.Status), f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []pipeline.Document{}
+	for rows.Next() {
+		d, err := scanDocument(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// BeginStage marks the document as processing in stage and counts an attempt.
+func (s *Store) BeginStage(ctx context.Context, tenantID, id, stage string) (pipeline.Document, error) {
+	_, err := s.pool.Exec(ctx, `UPDATE documents SET status = 'processing', stage = $3, stage_status = 'running',
+		attempts = attempts + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`, tenantID, id, stage)
+	if err != nil {
+		return pipeline.Document{}, err
+	}
+	return s.Document(ctx, tenantID, id)
+}
+
+// SaveOutcome stores the process stage's outcome, its extraction run, the
+// review task or the email's children with their jobs, in one transaction.
+func (s *Store) SaveOutcome(ctx context.Context, o pipeline.Outcome) error {
+	d := o.Document
+	return WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		fields, _ := json.Marshal(d.Fields.Map())
+		conf, _ := json.Marshal(nonNil(d.Fields.Confidence))
+		issues, _ := json.Marshal(nonNilIssues(d.Issues))
+		timings, _ := json.Marshal(d.Timings)
+		var committedAt *time.Time
+		if d.Status == pipeline.StatusCommitted {
+			now := time.Now().UTC()
+			committedAt = &now
+		}
+		tag, err := tx.Exec(ctx, `UPDATE documents SET status = $3, document_type = $4, type_score = $5, format = $6,
+			fields = $7, confidence = $8, issues = $9, timings = $10, stage_status = 'done', error_code = '',
+			error_message = '', committed_at = $11, updated_at = now()
+			WHERE tenant_id = $1 AND id = $2 AND status IN ('received', 'processing')`,
+			d.TenantID, d.ID, string(d.Status), string(d.Type), d.TypeScore, d.Format, fields, conf, issues, timings, committedAt)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("document %s is no longer being processed: %w", d.ID, derrors.Conflict)
+		}
+		if o.Run.Extractor != "" {
+			if _, err := tx.Exec(ctx, `INSERT INTO extraction_runs (tenant_id, document_id, extractor, model, prompt_id,
+				prompt_hash, input_tokens, output_tokens, latency_ms, cost_estimate, fields)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+				d.TenantID, d.ID, o.Run.Extractor, o.Run.Model, o.Run.PromptID, o.Run.PromptHash, o.Run.InputTokens,
+				o.Run.OutputTokens, float64(o.Run.Latency.Microseconds())/1000, o.Run.CostEstimate, fields); err != nil {
+				return err
+			}
+		}
+		if o.Review != nil {
+			if err := s.openReview(ctx, tx, *o.Review); err != nil {
+				return err
+			}
+		}
+		for _, c := range o.Children {
+			if err := insertDocument(ctx, tx, c); err != nil {
+				return err
+			}
+			if c.Status == pipeline.StatusRefused {
+				continue
+			}
+			if err := s.queue.EnqueueTx(ctx, tx, pipeline.Job{Kind: pipeline.JobProcess, TenantID: c.TenantID, DocumentID: c.ID}); err != nil {
+				return err
+			}
+		}
+		return s.audit(ctx, tx, pipeline.AuditEntry{TenantID: d.TenantID, Actor: "pipeline", Action: "document.processed",
+			DocumentID: d.ID, Details: map[string]any{"status": d.Status, "document_type": d.Type, "issues": pipeline.Codes(d.Issues), "children": len(o.Children)}})
+	})
+}
+
+// SaveStageError records a failed attempt of the current stage; a non-empty
+// status ends the document in it.
+func (s *Store) SaveStageError(ctx context.Context, d pipeline.Document, status pipeline.Status, code, msg string) error {
+	return WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		refusal, refusalMsg := "", ""
+		if status == pipeline.StatusRefused {
+			refusal, refusalMsg = code, msg
+		}
+		_, err := tx.Exec(ctx, `UPDATE documents SET status = coalesce(nullif($3, ''), status), stage_status = 'error',
+			error_code = $4, error_message = $5, refusal = coalesce(nullif($6, ''), refusal),
+			refusal_message = coalesce(nullif($7, ''), refusal_message), updated_at = now()
+			WHERE tenant_id = $1 AND id = $2`, d.TenantID, d.ID, string(status), code, msg, refusal, refusalMsg)
+		if err != nil || status == "" {
+			return err
+		}
+		return s.audit(ctx, tx, pipeline.AuditEntry{TenantID: d.TenantID, Actor: "pipeline", Action: "document." + string(status),
+			DocumentID: d.ID, Details: map[string]any{"stage": d.Stage, "code": code, "message": msg}})
+	})
+}
+
+// MarkCommitted records that the document is in the system of record.
+func (s *Store) MarkCommitted(ctx context.Context, tenantID, id string, at time.Time) error {
+	return WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE documents SET status = 'committed', stage = 'commit', stage_status = 'done',
+			error_code = '', error_message = '', committed_at = $3, updated_at = now()
+			WHERE tenant_id = $1 AND id = $2 AND status <> 'committed'`, tenantID, id, at)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		return s.audit(ctx, tx, pipeline.AuditEntry{TenantID: tenantID, Actor: "pipeline", Action: "document.committed", DocumentID: id})
+	})
+}
+
+func nonNil(m map[string]float64) map[string]float64 {
+	if m == nil {
+		return map[string]float64{}
+	}
+	return m
+}
+
+func nonNilIssues(is []pipeline.Issue) []pipeline.Issue {
+	if is == nil {
+		return []pipeline.Issue{}
+	}
+	return is
+}

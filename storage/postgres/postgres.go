@@ -1,0 +1,73 @@
+// Package postgres keeps documents, their processing state, extraction
+// runs, review tasks, tenants, API keys and the audit log in PostgreSQL,
+// and applies the schema migrations (River's included). Every state change
+// that needs a next job enqueues it in the same transaction.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/docflow/docflow/derrors"
+	"github.com/docflow/docflow/pipeline"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Enqueuer inserts a job inside a PostgreSQL transaction.
+type Enqueuer interface {
+	EnqueueTx(ctx context.Context, tx pgx.Tx, job pipeline.Job) error
+}
+
+// Store implements pipeline.Store on a pgx pool.
+type Store struct {
+	pool  *pgxpool.Pool
+	queue Enqueuer
+}
+
+var _ pipeline.Store = (*Store)(nil)
+
+// New returns a Store; queue enqueues the jobs that state changes need.
+func New(pool *pgxpool.Pool, queue Enqueuer) *Store {
+	return &Store{pool: pool, queue: queue}
+}
+
+// Open connects to PostgreSQL and checks the connection.
+func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	return pool, nil
+}
+
+// WithTx runs fn in one transaction, committed when fn returns nil.
+func WithTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, pool, fn)
+}
+
+// notFound turns pgx.ErrNoRows into derrors.NotFound.
+func notFound(err error, what string) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, derrors.NotFound)
+	}
+	return err
+}
+
+// isUniqueViolation reports whether err is a unique-constraint violation.
+func isUniqueViolation(err error, constraint string) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505" && (constraint == "" || pe.ConstraintName == constraint)
+}
+
+// isInvalidID reports whether err comes from a malformed uuid.
+func isInvalidID(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "22P02"
+}
