@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -72,38 +71,41 @@ func toDocumentJSON(d pipeline.Document) documentJSON {
 }
 
 // uploadDocument takes a multipart file: 202 for a new document, 200 for
-// the same bytes uploaded before, problem+json for a refused input.
+// the same bytes uploaded before, problem+json for a refused input. The
+// file part is streamed to the service, which reads at most the size limit
+// and keeps an oversized upload's refusal for audit.
 func (s *Server) uploadDocument(c *gin.Context) error {
-	if s.svc.MaxUploadBytes > 0 {
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.svc.MaxUploadBytes+1<<20)
-	}
-	fh, err := c.FormFile("file")
+	mr, err := c.Request.MultipartReader()
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return derrors.Refuse(derrors.TooLarge, "the upload is larger than %d bytes", s.svc.MaxUploadBytes)
-		}
 		return fmt.Errorf("%w: send the document as multipart/form-data in the field \"file\"", derrors.InvalidArgument)
 	}
-	f, err := fh.Open()
-	if err != nil {
-		return fmt.Errorf("%w: %v", derrors.InvalidArgument, err)
-	}
-	defer f.Close()
-	doc, created, err := s.svc.Upload(c.Request.Context(), principal(c), filepath.Base(fh.Filename), f)
-	if err != nil {
-		if doc.ID != "" {
-			c.Set("refused_document_id", doc.ID)
+	for {
+		part, err := mr.NextPart()
+		if err != nil {
+			return fmt.Errorf("%w: no multipart field \"file\" in the request", derrors.InvalidArgument)
 		}
-		return err
+		if part.FormName() != "file" {
+			continue
+		}
+		name := filepath.Base(part.FileName())
+		if name == "." || name == "/" {
+			name = "upload"
+		}
+		doc, created, err := s.svc.Upload(c.Request.Context(), principal(c), name, part)
+		if err != nil {
+			if doc.ID != "" {
+				c.Set("refused_document_id", doc.ID)
+			}
+			return err
+		}
+		status := http.StatusOK
+		if created {
+			status = http.StatusAccepted
+			c.Header("Location", "/v1/documents/"+doc.ID)
+		}
+		c.JSON(status, toDocumentJSON(doc))
+		return nil
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusAccepted
-		c.Header("Location", "/v1/documents/"+doc.ID)
-	}
-	c.JSON(status, toDocumentJSON(doc))
-	return nil
 }
 
 func (s *Server) getDocument(c *gin.Context) error {

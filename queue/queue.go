@@ -56,9 +56,6 @@ func (w *ProcessWorker) Work(ctx context.Context, job *river.Job[ProcessArgs]) e
 	return controls(w.Service.Process(ctx, job.Args.TenantID, job.Args.DocumentID, final))
 }
 
-// Timeout bounds one attempt.
-func (w *ProcessWorker) Timeout(*river.Job[ProcessArgs]) time.Duration { return 5 * time.Minute }
-
 // CommitWorker runs pipeline.Service.Commit.
 type CommitWorker struct {
 	river.WorkerDefaults[CommitArgs]
@@ -87,8 +84,11 @@ type Config struct {
 	// Workers is how many jobs run at once; 0 makes an insert-only client
 	// (docflow serve --api-only).
 	Workers int
+	// JobTimeout bounds one attempt of a job (default 5 minutes).
+	JobTimeout time.Duration
 	// RescueAfter is how long a running job may go without finishing
-	// before it is considered stuck (its worker died) and run again.
+	// before it is considered stuck (its worker died) and run again; at
+	// least JobTimeout (default JobTimeout plus a minute).
 	RescueAfter time.Duration
 	// FetchPoll is how often an idle worker polls when notifications are
 	// missed; 0 keeps River's default.
@@ -97,7 +97,13 @@ type Config struct {
 
 // NewClient returns a River client whose workers call svc.
 func NewClient(pool *pgxpool.Pool, svc *pipeline.Service, cfg Config) (*river.Client[pgx.Tx], error) {
-	rc := &river.Config{RescueStuckJobsAfter: cfg.RescueAfter}
+	if cfg.JobTimeout <= 0 {
+		cfg.JobTimeout = 5 * time.Minute
+	}
+	if cfg.RescueAfter < cfg.JobTimeout {
+		cfg.RescueAfter = cfg.JobTimeout + time.Minute
+	}
+	rc := &river.Config{JobTimeout: cfg.JobTimeout, RescueStuckJobsAfter: cfg.RescueAfter}
 	if cfg.Workers > 0 {
 		workers := river.NewWorkers()
 		river.AddWorker(workers, &ProcessWorker{Service: svc})

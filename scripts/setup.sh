@@ -164,13 +164,6 @@ my_sql() {
   fi
 }
 my_login() { my_sql 'select 1' >/dev/null 2>&1; }
-# my_ping: the server answers (even if it refuses our login).
-my_ping() {
-  local admin args
-  admin=$(command -v mariadb-admin || command -v mysqladmin) || { my_up; return; }
-  mapfile -t args < <(my_conn_args)
-  "$admin" "${args[@]}" -u "$MY_USER" --connect-timeout=2 ping >/dev/null 2>&1
-}
 
 # wait_for CMD...: poll CMD until it succeeds, for at most WAIT_SECONDS.
 wait_for() {
@@ -314,7 +307,8 @@ ensure_mariadb() {
       args+=(--log-error=/var/log/mysql/error.log)
     fi
     run as_root start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- "${args[@]}"
-    wait_for my_ping ||
+    # It listens once it is ready to serve (earlier connections wait in the backlog).
+    wait_for my_up ||
       die "MariaDB did not accept connections on ${MY_SOCKET:-$MY_HOST:$MY_PORT} within ${WAIT_SECONDS}s (see /var/log/mysql/error.log)"
   fi
   my_login && return 0

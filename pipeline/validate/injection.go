@@ -58,19 +58,30 @@ const (
 	anyWords3  = `(?:\S+\s){0,3}?`
 	fieldNames = `(?:contract_number|agency_name|agency_siret|client_name|client_siret|worker_name|job_title|` +
 		`start_date|end_date|hourly_rate|weekly_hours|work_location|period_start|period_end|total_hours)`
-	aiNouns = `(?:ai|ia|llm|chatbot|chatgpt|bot|robot|language\smodel|modele\sde\slang(?:ag)?e|assistant\s(?:ia|ai)|(?:ai|ia)\sassistant)`
+	// orderStart is where an order begins: a line or sentence start, or a
+	// word such as "please", "and", "veuillez", "merci d'".
+	orderStart = `(?:(?m:^)|[.:;!?,"(\[>*-]\s?|\b(?:please|now|and|then|just|simply|always|must|should|you|veuillez|et|puis|alors|maintenant|svp|stp|dois|devez)\s|\bmerci\sd')`
+	overrideEN = `(?:ignore|disregard|forget|override|bypass)\s` + anyWords3 +
+		`(?:previous|prior|above|earlier|preceding|foregoing|former|original|initial|all|system|developer)\s` + anyWords2 +
+		`(?:instructions?|rules?|prompts?|directions?|guidelines?|directives?|commands?|context|messages?)\b`
+	overrideFR = `(?:ignore[rsz]?|oublie[rsz]?|ne\s(?:tiens|tenez)\spas\scompte|(?:fais|faites)\sabstraction|outrepasse[rsz]?)\s` +
+		anyWords3 + `(?:instructions?|consignes?|regles?|directives?|indications?|prompts?|ordres?|commandes?)\s` +
+		`(?:\S+\s)?(?:precedente?s?|anterieure?s?|ci-dessus|d'avant|du\ssysteme|systeme)\b`
+	// aiNouns name an AI system, never a person or a machine of the shop floor.
+	aiNouns = `(?:ai|ia|llm|chatbot|chatgpt|gpt-?\d|(?:large\s)?language\smodel|modele\sde\slang(?:ag)?e|assistant\s(?:ia|ai)|(?:ai|ia)\sassistant|` +
+		`intelligence\sartificielle|artificial\sintelligence)`
 )
 
 // injectionPatterns are the detector's patterns, in families.
 var injectionPatterns = []injectionPattern{
-	// Overriding earlier instructions: enough on its own.
-	{familyOverride, 1, re(`\b(?:ignore|disregard|forget|override|bypass)\s` + anyWords3 +
-		`(?:previous|prior|above|earlier|preceding|foregoing|former|original|initial|all|system|developer)\s` + anyWords2 +
-		`(?:instructions?|rules?|prompts?|directions?|guidelines?|directives?|commands?|context|messages?)\b`)},
-	{familyOverride, 1, re(`\b(?:ignore|disregard|forget)\s(?:everything|anything|all)\s(?:above|before|previously|you\swere\stold)\b`)},
-	{familyOverride, 1, re(`\b(?:ignore[rsz]?|oublie[rsz]?|ne\s(?:tiens|tenez)\spas\scompte|(?:fais|faites)\sabstraction|outrepasse[rsz]?)\s` +
-		anyWords3 + `(?:instructions?|consignes?|regles?|directives?|indications?|prompts?|ordres?|commandes?)\s` +
-		`(?:\S+\s)?(?:precedente?s?|anterieure?s?|ci-dessus|d'avant|du\ssysteme|systeme)\b`)},
+	// Overriding earlier instructions: enough on its own when said as an
+	// order (at the start of a sentence or line, after "please", "and"...),
+	// weaker inside a sentence ("the client may disregard prior instructions").
+	{familyOverride, 1, re(orderStart + overrideEN)},
+	{familyOverride, 0.6, re(`\b` + overrideEN)},
+	{familyOverride, 1, re(orderStart + overrideFR)},
+	{familyOverride, 0.6, re(`\b` + overrideFR)},
+	{familyOverride, 1, re(`\b(?:ignore|disregard|forget)\s(?:everything|anything|all)\s(?:above|(?:that\s)?(?:came\s)?before\s(?:this|that)|you\swere\stold)\b`)},
 	{familyOverride, 1, re(`\b(?:ignore[rsz]?|oublie[rsz]?)\s(?:toutes\s)?(?:tes|vos|les)\s(?:precedentes|anciennes|premieres)\s(?:instructions|consignes|regles|directives)\b`)},
 	{familyOverride, 1, re(`\b(?:ignore|oublie)\s(?:toutes\s)?tes\s(?:instructions|consignes|regles|directives)\b`)},
 	{familyOverride, 1, re(`\b(?:ignorez|oubliez)\stoutes\s(?:vos|les)\s(?:instructions|consignes|regles|directives)\b`)},
@@ -80,21 +91,24 @@ var injectionPatterns = []injectionPattern{
 	// System prompts, chat-template markers, role reassignment.
 	{familyRole, 1, re(`\bsystem\sprompt\b|\bprompt\s(?:systeme|system)\b`)},
 	{familyRole, 1, re(`\[\s?(?:system|systeme|message\ssysteme|system\smessage|sys|admin|administrator|administrateur|developer|developpeur|inst|instructions?)\s?\]`)},
-	{familyRole, 1, re(`<\|?\s?(?:im_start|im_end|system|endoftext|assistant|user)\s?\|?>`)},
+	{familyRole, 1, re(`<\|\s?(?:im_start|im_end|system|endoftext|assistant|user)\s?\|>`)},
+	{familyRole, 0.6, re(`</?(?:system|assistant)>`)},
 	{familyRole, 1, re(`\b(?:jailbreak|dan\smode|developer\smode|mode\sdeveloppeur|prompt\sinjection|injection\sde\sprompt)\b`)},
 	{familyRole, 1, re(`\byou\sare\s(?:now\s)?(?:an?|the)\s(?:\S+\s)?(?:ai|language\smodel|llm|chatbot|ai\sassistant|bot)\b`)},
+	{familyRole, 1, re(`\byou\sare\s(?:now\s)?(?:an?|the)\s(?:\S+\s)?(?:ai|automated|virtual|helpful)\s(?:assistant|agent|system|reader|validator|checker|extractor)\b`)},
 	{familyRole, 1, re(`\btu\s(?:es|seras)\s(?:maintenant\s|desormais\s|a\spresent\s)?(?:un|une)\s(?:\S+\s)?(?:modele|assistant|assistante|ia|robot|agent|chatbot|programme|systeme|llm)\b`)},
 	{familyRole, 1, re(`\bvous\setes\s(?:maintenant|desormais|a\spresent)\s(?:un|une)\s(?:\S+\s)?(?:modele|ia|robot|chatbot|llm)\b`)},
-	{familyRole, 0.6, re(`\bsystem\s(?:message|override|instructions?)\b|\bmessage\ssysteme\b`)},
-	{familyRole, 0.6, re(`(?m)^\W{0,3}(?:system|systeme|assistant|user|human|ai|ia|bot)\s?:`)},
+	{familyRole, 0.6, re(`\bsystem\s(?:message|override|instructions?)\b|\b(?:message|instructions?)\s(?:systeme|system)\b`)},
+	{familyRole, 0.6, re(`(?m)^\W{0,3}(?:system|systeme|assistant|user|human|bot)\s?:(?:[^=]|$)`)},
 	{familyRole, 0.6, re(`\b(?:new|updated|revised)\s(?:system\s)?instructions\s?:|\bnouvelles\s(?:instructions|consignes)\s?:`)},
-	{familyRole, 0.5, re(`\byou\sare\snow\b|\bfrom\snow\son\b|\bdesormais,?\stu\b`)},
+	{familyRole, 0.4, re(`\byou\sare\snow\b|\bfrom\snow\son\b|\bdesormais,?\stu\b`)},
 
 	// A note addressed to an AI, or a model named.
 	{familyAddress, 0.7, re(`\b(?:note|notes|message|instructions?|consignes?|attention|remarque|info|rappel|memo|p\.?\s?s\.?)\s` +
 		`(?:for|to|pour|a|au|aux)\s(?:the\s|l'|le\s|la\s|les\s|any\s|all\s|tout\s|toute\s)?(?:\S+\s)?` +
 		`(?:ai|ia|assistant|assistants|robot|robots|bot|bots|model|models|modele|llm|chatbot|chatgpt|algorithme|algorithm|extracteur|extractor|parser)\b`)},
-	{familyAddress, 0.6, re(`\b(?:chatgpt|gpt-?\d\w*|openai|llms?|(?:large\s)?language\smodels?|(?:grand\s)?modeles?\sde\slang(?:ag)?es?)\b`)},
+	{familyAddress, 0.8, re(`(?:(?m:^)|[.!?]\s)(?:hey\s|dear\s|ok\s|okay\s|cher\s|chere\s)?` + aiNouns + `\s?[,!]`)},
+	{familyAddress, 0.3, re(`\b(?:chatgpt|gpt-?\d\w*|openai|llms?|(?:large\s)?language\smodels?|(?:grand\s)?modeles?\sde\slang(?:ag)?es?)\b`)},
 	{familyAddress, 0.6, re(`\b(?:ai|ia)\s(?:assistant|model|agent|bot)s?\b|\b(?:assistant|agent|modele)\s(?:ia|ai|d'ia|virtuel)\b`)},
 	{familyAddress, 0.6, re(`\b(?:as|en\stant\sque?)\s(?:an?\s)?(?:ai|llm|language\smodel)\b|\ben\stant\squ'(?:ia|assistant|ai|llm)\b`)},
 	{familyAddress, 0.6, re(`\b(?:robot|bot|ai|ia|llm|chatbot|algorithme|algorithm|model|modele|machine)\s` +
@@ -102,7 +116,11 @@ var injectionPatterns = []injectionPattern{
 		`reading|processing|parsing|extracting|analysing|analyzing|checking|validating)\b`)},
 	{familyAddress, 0.6, re(`\b(?:dear|hey|hello|hi|bonjour|cher|chere|to)\s(?:the\s|any\s|all\s)?` + aiNouns + `\b`)},
 	{familyAddress, 0.6, re(`\b(?:pour|a|par)\sl'(?:ia|ai|assistant\sia|intelligence\sartificielle)\b|\b(?:for|to|by)\sthe\sai\b`)},
-	{familyAddress, 0.3, re(`\b(?:artificial\sintelligence|intelligence\sartificielle)\b`)},
+	{familyAddress, 0.8, re(`\b` + aiNouns + `\s?:`)},
+	{familyAddress, 0.7, re(`\ba\sl'attention\s(?:de\s(?:l'|la\s|le\s)?|du\s|des\s)(?:\S+\s)?(?:ia|ai|assistant|robot|modele|llm|chatgpt|chatbot)\b`)},
+	{familyAddress, 0.6, re(`\b(?:systeme|outil|logiciel)\s(?:d'(?:extraction|analyse|ia|validation)|automatique)|\b(?:automated|extraction)\s(?:system|reader|parser|tool|pipeline)\b`)},
+	{familyAddress, 0.5, re(`\b(?:when|while|if)\syou\s(?:extract|parse|process|analy[sz]e|validate|summari[sz]e)\b`)},
+	{familyAddress, 0.6, re(`\b(?:quand|lorsque|si)\stu\s(?:extrais|analyses|traites|valides|lis|verifies)\b`)},
 
 	// Orders about the validation outcome.
 	{familyVerdict, 0.6, re(`\b(?:do\snot|don't|dont|never|must\snot|should\snot)\s(?:flag|report|mention|raise|signal|highlight)\s` + anyWords2 +
@@ -113,6 +131,7 @@ var injectionPatterns = []injectionPattern{
 	{familyVerdict, 0.6, re(`\b(?:approve|accept|validate|pass)\s(?:this|the|it)\s` + anyWords2 + `(?:as\sis|without\s(?:review|checks?|changes?|question))\b`)},
 	{familyVerdict, 0.6, re(`\b(?:skip|bypass|disable|turn\soff|suspend)\s(?:the\s|all\s|any\s|your\s)?(?:validations?|verifications?|checks?|rules?|filters?|guardrails?)\b`)},
 	{familyVerdict, 0.6, re(`\b(?:validation|verification|compliance)\s(?:rules?|checks?)\s(?:do|does|shall|will)\snot\sapply\b`)},
+	{familyVerdict, 0.6, re(`\bne\s(?:tiens|tenez)\spas\scompte\sd(?:es|e)\s(?:\S+\s)?(?:anomalies|erreurs|incoherences|ecarts|problemes|alertes|controles)\b`)},
 	{familyVerdict, 0.6, re(`\bne\s(?:signale|signalez|signaler|mentionne|mentionnez|remonte|remontez|releve|relevez|leve|levez)\s(?:pas|aucun|aucune|rien|jamais)\b`)},
 	{familyVerdict, 0.6, re(`\b(?:valide|validez|valider|approuve|approuvez|accepte|acceptez)\s(?:ce|cette|le|la|ces|les)\s` + anyWords2 +
 		`(?:(?:tel|telle|tels|telles)\squel(?:le|s|les)?|sans\s(?:verification|controle|reserve|examen))\b`)},
@@ -129,6 +148,10 @@ var injectionPatterns = []injectionPattern{
 	{familyField, 0.6, re(`\b(?:indique|indiquez|renvoie|renvoyez|retourne|retournez|mets|mettez|fixe|fixez|remplace|remplacez|modifie|modifiez|` +
 		`ecris|ecrivez|inscris|inscrivez|saisis|saisissez|extrais|reporte|reportez)\s` + anyWords2 +
 		`(?:taux(?:\shoraire)?|total|date\sde\s(?:fin|debut)|duree|heures|montant|salaire|numero|siret)\s(?:de|a|=|:)`)},
+	{familyField, 0.6, re(`\buse\s(?:\S+\s){1,2}as\s(?:the\s)?(?:hourly\srate|rate|total(?:\shours)?|end\sdate|start\sdate|weekly\shours|worker(?:'s)?\sname|contract\snumber)\b`)},
+	{familyField, 0.4, re(`\buse\s(?:that|this|these)\s(?:value|figure|amount|number|date|rate)s?\b`)},
+	{familyField, 0.6, re(`\b(?:hourly\srate|rate|total(?:\shours)?|end\sdate|start\sdate|weekly\shours)\sto\s(?:use|report|extract|enter|return)\sis\b`)},
+	{familyField, 0.6, re(`\b(?:taux(?:\shoraire)?|total|date\sde\s(?:fin|debut)|heures|duree)\s(?:a|qu'il\sfaut)\s(?:retenir|indiquer|extraire|saisir|renvoyer|declarer)\b`)},
 	{familyField, 0.6, re(`\b` + fieldNames + `\s?(?:=|:=|->)|"` + fieldNames + `"\s?:`)},
 
 	// Orders about the answer's form.
@@ -140,6 +163,8 @@ var injectionPatterns = []injectionPattern{
 	// Claims of prior approval or compliance.
 	{familyClaim, 0.4, re(`\b(?:has|have)\salready\sbeen\s(?:approved|validated|verified|checked|reviewed|accepted)\b`)},
 	{familyClaim, 0.4, re(`\b(?:a|ont)\sdeja\sete\s(?:valide|approuve|verifie|controle|accepte)e?s?\b`)},
+	{familyClaim, 0.4, re(`\bno\s(?:issues?|errors?|anomal(?:y|ies)|problems?|violations?)\s(?:were\s|was\s)?(?:found|detected)\b`)},
+	{familyClaim, 0.4, re(`\baucune?\s(?:anomalie|erreur|incoherence|probleme)\s(?:n'a\sete\s)?(?:detectee?|trouvee?|relevee?|constatee?)\b`)},
 	{familyClaim, 0.3, re(`\b(?:this|the)\s(?:document|contract|timesheet)\sis\s(?:valid|compliant|correct|approved)\b`)},
 	{familyClaim, 0.3, re(`\b(?:ce|le)\s(?:document|contrat|releve)\s(?:\S+\s)?est\s(?:valide|conforme|correct|approuve)\b`)},
 }

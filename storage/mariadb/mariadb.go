@@ -186,3 +186,6 @@ func statements(src string) []string {
 	}
 	return out
 }
+
+// DB returns the underlying database, for tests and tools.
+func (r *Records) DB() *sql.DB { return r.db }
