@@ -27,7 +27,7 @@ var (
 )
 
 // loadSpec parses and validates api/openapi.yaml once.
-func loadSpec(t *testing.T) (*openapi3.T, routers.Router) {
+func loadSpec(t testing.TB) (*openapi3.T, routers.Router) {
 	t.Helper()
 	specOnce.Do(func() {
 		openapi3filter.RegisterBodyDecoder("application/problem+json", openapi3filter.JSONBodyDecoder)
@@ -50,7 +50,7 @@ func loadSpec(t *testing.T) (*openapi3.T, routers.Router) {
 
 // contractChecker wraps a transport so that every request the tests send
 // and every response the server gives is validated against openapi.yaml.
-func contractChecker(t *testing.T, next http.RoundTripper) http.RoundTripper {
+func contractChecker(t testing.TB, next http.RoundTripper) http.RoundTripper {
 	_, router := loadSpec(t)
 	return roundTripper(func(req *http.Request) (*http.Response, error) {
 		var reqBody []byte

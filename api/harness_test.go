@@ -32,7 +32,7 @@ import (
 // env is a running docflow on fresh databases: the real stores, River
 // workers and the HTTP server.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	pool    *pgxpool.Pool
 	svc     *pipeline.Service
 	store   *postgres.Store
@@ -49,7 +49,7 @@ type envOptions struct {
 	noWorkers bool
 }
 
-func setup(t *testing.T, opts envOptions) *env {
+func setup(t testing.TB, opts envOptions) *env {
 	t.Helper()
 	pool := dbtest.Postgres(t)
 	mdb := dbtest.MariaDB(t)
@@ -99,7 +99,7 @@ func (e *env) startWorkers() {
 
 // tenant creates a tenant with a key per role.
 type tenant struct {
-	id                       string
+	id                        string
 	uploader, reviewer, admin string
 }
 

@@ -315,4 +315,3 @@ func hasIssue(issues []pipeline.Issue, code string) bool {
 	}
 	return false
 }
-

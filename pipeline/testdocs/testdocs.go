@@ -122,4 +122,3 @@ func ValidTimesheet(n string) pipeline.Timesheet {
 	}
 	return t
 }
-

@@ -18,7 +18,7 @@ const (
 	CodeTimesheetUnknownContract       = "timesheet.unknown_contract"
 	CodeTimesheetOutsideContractPeriod = "timesheet.outside_contract_period"
 	CodeTimesheetWorkerMismatch        = "timesheet.worker_mismatch"
-	CodePromptInjection                = "document.possible_prompt_injection"
+	CodePromptInjection                = pipeline.CodePromptInjection
 	CodeLowConfidence                  = "document.low_confidence"
 )
 

@@ -59,8 +59,10 @@ const (
 	fieldNames = `(?:contract_number|agency_name|agency_siret|client_name|client_siret|worker_name|job_title|` +
 		`start_date|end_date|hourly_rate|weekly_hours|work_location|period_start|period_end|total_hours)`
 	// orderStart is where an order begins: a line or sentence start, or a
-	// word such as "please", "and", "veuillez", "merci d'".
-	orderStart = `(?:(?m:^)|[.:;!?,"(\[>*-]\s?|\b(?:please|now|and|then|just|simply|always|must|should|you|veuillez|et|puis|alors|maintenant|svp|stp|dois|devez)\s|\bmerci\sd')`
+	// word that only introduces orders ("please", "veuillez", "merci d'").
+	// Not "and" or "you must": "the client may amend the schedule and
+	// disregard prior instructions" is ordinary contract prose.
+	orderStart = `(?:(?m:^)|[.:;!?,"(\[>*-]\s?|\b(?:please|now|just|simply|always|veuillez|maintenant|svp|stp)\s|\bmerci\sd')`
 	overrideEN = `(?:ignore|disregard|forget|override|bypass)\s` + anyWords3 +
 		`(?:previous|prior|above|earlier|preceding|foregoing|former|original|initial|all|system|developer)\s` + anyWords2 +
 		`(?:instructions?|rules?|prompts?|directions?|guidelines?|directives?|commands?|context|messages?)\b`
@@ -229,7 +231,9 @@ func foldText(text string) folded {
 	var f folded
 	var b strings.Builder
 	var pending rune // ' ' or '\n' when white space is pending
-	for i, r := range text {
+	for i, w := 0, 0; i < len(text); i += w {
+		var r rune
+		r, w = utf8.DecodeRuneInString(text[i:]) // w is 1 for invalid UTF-8
 		switch {
 		case unicode.IsSpace(r):
 			if r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029' || r == '\v' || r == '\f' {
@@ -245,7 +249,7 @@ func foldText(text string) folded {
 			f.add(&b, string(pending), i, i)
 		}
 		pending = 0
-		f.add(&b, foldRune(r), i, i+utf8.RuneLen(r))
+		f.add(&b, foldRune(r), i, i+w)
 	}
 	f.s = b.String()
 	return f
@@ -289,8 +293,12 @@ func foldRune(r rune) string {
 const maxExcerpt = 160
 
 // excerpt returns the original line(s) around the folded match [i, j), or
-// the match alone when they are long, with white space collapsed.
+// the match alone when they are long, with white space collapsed and
+// invalid UTF-8 dropped.
 func (f folded) excerpt(text string, i, j int) string {
+	if j <= i {
+		return ""
+	}
 	start, end := f.start[i], f.end[j-1]
 	lineStart := strings.LastIndexByte(text[:start], '\n') + 1
 	lineEnd := strings.IndexByte(text[end:], '\n')
@@ -299,13 +307,18 @@ func (f folded) excerpt(text string, i, j int) string {
 	} else {
 		lineEnd += end
 	}
-	s := strings.Join(strings.Fields(text[lineStart:lineEnd]), " ")
+	s := clean(text[lineStart:lineEnd])
 	if utf8.RuneCountInString(s) <= maxExcerpt {
 		return s
 	}
-	s = strings.Join(strings.Fields(text[start:end]), " ")
+	s = clean(text[start:end])
 	if r := []rune(s); len(r) > maxExcerpt {
 		s = string(r[:maxExcerpt]) + "…"
 	}
 	return s
+}
+
+// clean collapses white space and drops invalid UTF-8.
+func clean(s string) string {
+	return strings.Join(strings.Fields(strings.ToValidUTF8(s, "")), " ")
 }

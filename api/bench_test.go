@@ -1,0 +1,116 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docflow/docflow/pipeline"
+	"github.com/docflow/docflow/pipeline/testdocs"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+)
+
+type noopArgs struct{}
+
+func (noopArgs) Kind() string { return "bench_noop" }
+
+type noopWorker struct {
+	river.WorkerDefaults[noopArgs]
+}
+
+func (noopWorker) Work(context.Context, *river.Job[noopArgs]) error { return nil }
+
+// BenchmarkThroughput measures documents from upload to committed on the
+// auto-commit path (small text PDFs, 4 workers), and in the same run
+// River's throughput for no-op jobs on the same databases, and reports
+// both and their ratio (design goal: at least 0.5 documents per no-op job).
+func BenchmarkThroughput(b *testing.B) {
+	e := setup(b, envOptions{noWorkers: true})
+	tn := e.tenant("Bench")
+	p := pipeline.Principal{KeyID: "bench", TenantID: tn.id, Role: pipeline.RoleUploader}
+	docs := make([][]byte, b.N)
+	for i := range docs {
+		docs[i] = testdocs.PDF(testdocs.Contract(testdocs.ValidContract(fmt.Sprintf("CM-BENCH-%06d", i))))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b.ResetTimer()
+
+	start := time.Now()
+	if err := e.river.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for i, data := range docs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if _, _, err := e.svc.Upload(ctx, p, fmt.Sprintf("c-%d.pdf", i), bytes.NewReader(data)); err != nil {
+				b.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	waitCount(b, e, "SELECT count(*) FROM documents WHERE status IN ('committed', 'in_review', 'failed', 'refused')", b.N)
+	pipelineElapsed := time.Since(start)
+	if n := e.count("SELECT count(*) FROM documents WHERE status = 'committed'"); n != b.N {
+		b.Fatalf("%d of %d documents committed", n, b.N)
+	}
+	stopCtx, stop := context.WithTimeout(context.Background(), 30*time.Second)
+	defer stop()
+	_ = e.river.Stop(stopCtx)
+
+	// River alone: the same number of no-op jobs, same pool, same workers.
+	workers := river.NewWorkers()
+	river.AddWorker(workers, noopWorker{})
+	noop, err := river.NewClient(riverpgxv5.New(e.pool), &river.Config{Workers: workers,
+		Queues: map[string]river.QueueConfig{"noop": {MaxWorkers: 4}}, FetchPollInterval: 100 * time.Millisecond})
+	if err != nil {
+		b.Fatal(err)
+	}
+	params := make([]river.InsertManyParams, b.N)
+	for i := range params {
+		params[i] = river.InsertManyParams{Args: noopArgs{}, InsertOpts: &river.InsertOpts{Queue: "noop"}}
+	}
+	start = time.Now()
+	if err := pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
+		_, err := noop.InsertManyTx(ctx, tx, params)
+		return err
+	}); err != nil {
+		b.Fatal(err)
+	}
+	if err := noop.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	waitCount(b, e, "SELECT count(*) FROM river_job WHERE kind = 'bench_noop' AND state = 'completed'", b.N)
+	noopElapsed := time.Since(start)
+	_ = noop.Stop(stopCtx)
+	b.StopTimer()
+
+	docsPerSec := float64(b.N) / pipelineElapsed.Seconds()
+	noopPerSec := float64(b.N) / noopElapsed.Seconds()
+	b.ReportMetric(docsPerSec, "docs/s")
+	b.ReportMetric(noopPerSec, "noop-jobs/s")
+	b.ReportMetric(docsPerSec/noopPerSec, "docs/noop-job")
+	b.ReportMetric(float64(e.count("SELECT count(*) FROM river_job WHERE kind <> 'bench_noop'"))/float64(b.N), "jobs/doc")
+}
+
+func waitCount(b *testing.B, e *env, query string, want int) {
+	b.Helper()
+	deadline := time.Now().Add(10 * time.Minute)
+	for time.Now().Before(deadline) {
+		if e.count(query) >= want {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	b.Fatalf("timed out waiting for %d rows of %q", want, query)
+}
