@@ -30,14 +30,18 @@ say() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: ERROR: %s\n' "$*" >&2; exit 1; }
 
 # run CMD...: run a noisy command with its output in $LOG; on failure show
-# the end of the log and stop.
+# the end of the log and stop.  Fd 9 (the lock) is closed so that daemons
+# started here do not hold it.
 run() {
+  if [[ $1 == as_root && $EUID -ne 0 ]] && ! command -v sudo >/dev/null 2>&1; then
+    die "root (or sudo) is needed to run: ${*:2}"
+  fi
   if [[ ${DOCFLOW_SETUP_VERBOSE:-} == 1 ]]; then
-    "$@" </dev/null || die "command failed: $*"
+    "$@" </dev/null 9>&- || die "command failed: $*"
     return
   fi
   printf '\n$ %s\n' "$*" >>"$LOG"
-  if ! "$@" >>"$LOG" 2>&1 </dev/null; then
+  if ! "$@" >>"$LOG" 2>&1 </dev/null 9>&-; then
     local lines=30
     [[ ${CI:-} == true ]] && lines=300
     tail -n "$lines" "$LOG" >&2
@@ -348,7 +352,7 @@ take_lock() {
 }
 
 main() {
-  local started=$SECONDS
+  local started=${EPOCHREALTIME//[.,]/}
   take_lock
   parse_pg_url
   parse_my_dsn
@@ -430,7 +434,8 @@ main() {
     die "Go is not installed: unpack a Go release from https://go.dev/dl/ into /usr/local/go (see go.mod for the version)"
   fi
 
-  say "ok in $((SECONDS - started))s: PostgreSQL ${server_version%% *} + pgvector $vector_version ($PG_HOST:$PG_PORT/$PG_DB)," \
+  local ms=$(((${EPOCHREALTIME//[.,]/} - started) / 1000))
+  say "ok in $((ms / 1000)).$(printf '%02d' $((ms % 1000 / 10)))s: PostgreSQL ${server_version%% *} + pgvector $vector_version ($PG_HOST:$PG_PORT/$PG_DB)," \
     "MariaDB ${my_version%%-*} (${MY_SOCKET:-$MY_HOST:$MY_PORT}/$MY_DB), poppler, tesseract"
 }
 

@@ -157,4 +157,3 @@ func MariaDB(t testing.TB) *sql.DB {
 	t.Cleanup(func() { db.Close() })
 	return db
 }
-
