@@ -14,24 +14,25 @@ import (
 
 // documentJSON is a document as the API returns it (spec shape).
 type documentJSON struct {
-	ID             string              `json:"id"`
-	Status         pipeline.Status     `json:"status"`
-	DocumentType   *string             `json:"document_type"`
-	FileName       string              `json:"file_name"`
-	Size           int64               `json:"size"`
-	SHA256         string              `json:"sha256"`
-	Format         *string             `json:"format"`
-	ReceivedAt     time.Time           `json:"received_at"`
-	CommittedAt    *time.Time          `json:"committed_at"`
-	Fields         map[string]any      `json:"fields"`
-	Confidence     map[string]float64  `json:"confidence"`
-	Issues         []pipeline.Issue    `json:"issues"`
-	Refusal        *string             `json:"refusal"`
-	RefusalMessage *string             `json:"refusal_message"`
-	ParentID       *string             `json:"parent_id"`
-	Children       []string            `json:"children"`
-	Review         *pipeline.ReviewRef `json:"review"`
-	Stage          stageJSON           `json:"stage"`
+	ID             string                     `json:"id"`
+	Status         pipeline.Status            `json:"status"`
+	DocumentType   *string                    `json:"document_type"`
+	FileName       string                     `json:"file_name"`
+	Size           int64                      `json:"size"`
+	SHA256         string                     `json:"sha256"`
+	Format         *string                    `json:"format"`
+	ReceivedAt     time.Time                  `json:"received_at"`
+	CommittedAt    *time.Time                 `json:"committed_at"`
+	Fields         map[string]any             `json:"fields"`
+	Confidence     map[string]float64         `json:"confidence"`
+	Sources        map[string]pipeline.Source `json:"sources"`
+	Issues         []pipeline.Issue           `json:"issues"`
+	Refusal        *string                    `json:"refusal"`
+	RefusalMessage *string                    `json:"refusal_message"`
+	ParentID       *string                    `json:"parent_id"`
+	Children       []string                   `json:"children"`
+	Review         *pipeline.ReviewRef        `json:"review"`
+	Stage          stageJSON                  `json:"stage"`
 }
 
 type stageJSON struct {
@@ -53,13 +54,16 @@ func toDocumentJSON(d pipeline.Document) documentJSON {
 	out := documentJSON{
 		ID: d.ID, Status: d.Status, DocumentType: optional(string(d.Type)), FileName: d.FileName,
 		Size: d.Size, SHA256: d.SHA256, Format: optional(d.Format), ReceivedAt: d.ReceivedAt.UTC(),
-		CommittedAt: d.CommittedAt, Fields: d.Fields.Map(), Confidence: d.Fields.Confidence, Issues: d.Issues,
+		CommittedAt: d.CommittedAt, Fields: d.Fields.Map(), Confidence: d.Fields.Confidence, Sources: d.Fields.Sources, Issues: d.Issues,
 		Refusal: optional(d.Refusal), RefusalMessage: optional(d.RefusalMessage), ParentID: optional(d.ParentID),
 		Children: d.Children, Review: d.Review,
 		Stage: stageJSON{Name: d.Stage, Status: d.StageStatus, ErrorCode: d.ErrorCode, ErrorMessage: d.ErrorMessage, Attempts: d.Attempts},
 	}
 	if out.Confidence == nil {
 		out.Confidence = map[string]float64{}
+	}
+	if out.Sources == nil {
+		out.Sources = map[string]pipeline.Source{}
 	}
 	if out.Issues == nil {
 		out.Issues = []pipeline.Issue{}

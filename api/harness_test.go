@@ -40,6 +40,7 @@ type env struct {
 	river   *river.Client[pgx.Tx]
 	server  *httptest.Server
 	client  *http.Client
+	dataDir string
 }
 
 type envOptions struct {
@@ -53,11 +54,12 @@ func setup(t testing.TB, opts envOptions) *env {
 	t.Helper()
 	pool := dbtest.Postgres(t)
 	mdb := dbtest.MariaDB(t)
-	disk, err := files.NewDisk(filepath.Join(t.TempDir(), "files"))
+	dataDir := t.TempDir()
+	disk, err := files.NewDisk(filepath.Join(dataDir, "files"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, pool: pool, records: mariadb.New(mdb)}
+	e := &env{t: t, pool: pool, records: mariadb.New(mdb), dataDir: dataDir}
 	var recs pipeline.Records = e.records
 	if opts.records != nil {
 		recs = opts.records(recs)
@@ -201,6 +203,9 @@ func (e *env) waitStatus(key, id string, statuses ...string) document {
 		if slices.Contains(statuses, d.Status) {
 			return d
 		}
+		if slices.Contains([]string{"in_review", "committed", "rejected", "refused", "failed"}, d.Status) {
+			e.t.Fatalf("document %s ended %s (issues %+v, stage %+v), want one of %v", id, d.Status, d.Issues, d.Stage, statuses)
+		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	e.t.Fatalf("document %s stayed %s (stage %+v), want one of %v", id, d.Status, d.Stage, statuses)
@@ -224,4 +229,17 @@ type problem struct {
 	Detail     string `json:"detail"`
 	Code       string `json:"code"`
 	DocumentID string `json:"document_id"`
+}
+
+// waitFor polls cond until it holds, for at most a minute.
+func waitFor(t testing.TB, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("condition not met within a minute")
 }

@@ -118,11 +118,22 @@ var TimesheetFields = []string{
 }
 
 // Fields is what was extracted from one document: a contract or a timesheet
-// (at most one is set), with a confidence between 0 and 1 per field name.
+// (at most one is set), with a confidence between 0 and 1 per field name
+// and where each field was found.
 type Fields struct {
 	Contract   *Contract          `json:"-"`
 	Timesheet  *Timesheet         `json:"-"`
 	Confidence map[string]float64 `json:"-"`
+	Sources    map[string]Source  `json:"-"`
+}
+
+// Source tells where a field's value was found, so that a reviewer can be
+// shown it: the page (1-based, 0 when the format has none), the line of the
+// read text (1-based) and the text that was matched.
+type Source struct {
+	Page int    `json:"page,omitempty"`
+	Line int    `json:"line,omitempty"`
+	Text string `json:"text"`
 }
 
 // Map returns the fields as a JSON object keyed by the spec's field names.
@@ -195,8 +206,13 @@ func (f Fields) Merge(t DocumentType, corrections map[string]any) (Fields, error
 	for k, v := range f.Confidence {
 		out.Confidence[k] = v
 	}
+	out.Sources = map[string]Source{}
+	for k, v := range f.Sources {
+		out.Sources[k] = v
+	}
 	for k := range corrections {
 		out.Confidence[k] = 1
+		out.Sources[k] = Source{Text: "corrected by a reviewer"}
 	}
 	return out, nil
 }

@@ -12,7 +12,7 @@ import (
 )
 
 const documentColumns = `d.id, d.tenant_id, coalesce(d.parent_id::text, ''), d.file_name, d.media_type, d.size_bytes,
-	d.sha256, d.storage_key, d.status, d.document_type, d.type_score, d.format, d.fields, d.confidence,
+	d.sha256, d.storage_key, d.status, d.document_type, d.type_score, d.format, d.fields, d.confidence, d.sources,
 	d.issues, d.refusal, d.refusal_message, d.stage, d.stage_status, d.error_code, d.error_message,
 	d.attempts, d.timings, d.received_at, d.updated_at, d.committed_at,
 	r.id, r.status,
@@ -26,10 +26,10 @@ const documentFrom = `FROM documents d
 func scanDocument(row pgx.Row) (pipeline.Document, error) {
 	var d pipeline.Document
 	var status, dtype string
-	var fields, conf, issues, timings []byte
+	var fields, conf, sources, issues, timings []byte
 	var reviewID, reviewStatus *string
 	err := row.Scan(&d.ID, &d.TenantID, &d.ParentID, &d.FileName, &d.MediaType, &d.Size,
-		&d.SHA256, &d.StorageKey, &status, &dtype, &d.TypeScore, &d.Format, &fields, &conf,
+		&d.SHA256, &d.StorageKey, &status, &dtype, &d.TypeScore, &d.Format, &fields, &conf, &sources,
 		&issues, &d.Refusal, &d.RefusalMessage, &d.Stage, &d.StageStatus, &d.ErrorCode, &d.ErrorMessage,
 		&d.Attempts, &timings, &d.ReceivedAt, &d.UpdatedAt, &d.CommittedAt,
 		&reviewID, &reviewStatus, &d.Children)
@@ -41,6 +41,9 @@ func scanDocument(row pgx.Row) (pipeline.Document, error) {
 		return d, fmt.Errorf("document %s: stored fields: %w", d.ID, err)
 	}
 	if err := json.Unmarshal(conf, &d.Fields.Confidence); err != nil {
+		return d, err
+	}
+	if err := json.Unmarshal(sources, &d.Fields.Sources); err != nil {
 		return d, err
 	}
 	if err := json.Unmarshal(issues, &d.Issues); err != nil {
@@ -154,6 +157,7 @@ func (s *Store) SaveOutcome(ctx context.Context, o pipeline.Outcome) error {
 	return WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		fields, _ := json.Marshal(d.Fields.Map())
 		conf, _ := json.Marshal(nonNil(d.Fields.Confidence))
+		sources, _ := json.Marshal(nonNilSources(d.Fields.Sources))
 		issues, _ := json.Marshal(nonNilIssues(d.Issues))
 		timings, _ := json.Marshal(d.Timings)
 		var committedAt *time.Time
@@ -163,9 +167,9 @@ func (s *Store) SaveOutcome(ctx context.Context, o pipeline.Outcome) error {
 		}
 		tag, err := tx.Exec(ctx, `UPDATE documents SET status = $3, document_type = $4, type_score = $5, format = $6,
 			fields = $7, confidence = $8, issues = $9, timings = $10, stage_status = 'done', error_code = '',
-			error_message = '', committed_at = $11, updated_at = now()
+			error_message = '', committed_at = $11, sources = $12, updated_at = now()
 			WHERE tenant_id = $1 AND id = $2 AND status IN ('received', 'processing')`,
-			d.TenantID, d.ID, string(d.Status), string(d.Type), d.TypeScore, d.Format, fields, conf, issues, timings, committedAt)
+			d.TenantID, d.ID, string(d.Status), string(d.Type), d.TypeScore, d.Format, fields, conf, issues, timings, committedAt, sources)
 		if err != nil {
 			return err
 		}
@@ -238,6 +242,13 @@ func (s *Store) MarkCommitted(ctx context.Context, tenantID, id string, at time.
 func nonNil(m map[string]float64) map[string]float64 {
 	if m == nil {
 		return map[string]float64{}
+	}
+	return m
+}
+
+func nonNilSources(m map[string]pipeline.Source) map[string]pipeline.Source {
+	if m == nil {
+		return map[string]pipeline.Source{}
 	}
 	return m
 }

@@ -78,10 +78,11 @@ func (s *Store) Decide(ctx context.Context, dec pipeline.Decision) error {
 		}
 		fields, _ := json.Marshal(d.Fields.Map())
 		conf, _ := json.Marshal(nonNil(d.Fields.Confidence))
+		sources, _ := json.Marshal(nonNilSources(d.Fields.Sources))
 		issues, _ := json.Marshal(nonNilIssues(d.Issues))
 		if _, err := tx.Exec(ctx, `UPDATE documents SET status = $3, stage = $4, stage_status = $5, document_type = $6,
-			fields = $7, confidence = $8, issues = $9, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
-			d.TenantID, d.ID, string(d.Status), d.Stage, string(status), string(d.Type), fields, conf, issues); err != nil {
+			fields = $7, confidence = $8, issues = $9, sources = $10, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
+			d.TenantID, d.ID, string(d.Status), d.Stage, string(status), string(d.Type), fields, conf, issues, sources); err != nil {
 			return err
 		}
 		details := map[string]any{"reason": dec.Reason}
