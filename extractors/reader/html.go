@@ -37,7 +37,7 @@ func htmlToText(src string) string {
 			case "script", "style", "head", "title":
 				return
 			case "td", "th":
-				if n.PrevSibling != nil || hasPrevElement(n) {
+				if hasPrevElement(n) {
 					b.WriteString(" | ")
 				}
 			}

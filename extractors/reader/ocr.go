@@ -42,13 +42,14 @@ func (r *Reader) ocrFile(ctx context.Context, img string) (string, float64, erro
 
 // ocrWord is one word of tesseract's TSV output.
 type ocrWord struct {
-	page                     int
+	line                     [4]int // page, block, paragraph, line
 	left, top, width, height int
 	conf                     float64
 	text                     string
 }
 
-// parseTSV reads the word rows (level 5) of tesseract's TSV output.
+// parseTSV reads the word rows (level 5) of tesseract's TSV output,
+// dropping low-confidence specks of punctuation.
 func parseTSV(tsv string) []ocrWord {
 	var words []ocrWord
 	for _, line := range strings.Split(tsv, "\n") {
@@ -65,7 +66,10 @@ func parseTSV(tsv string) []ocrWord {
 			n[i], _ = strconv.Atoi(f[i])
 		}
 		conf, _ := strconv.ParseFloat(f[10], 64)
-		words = append(words, ocrWord{page: n[1], left: n[6], top: n[7], width: n[8], height: n[9], conf: conf, text: text})
+		if conf < 30 && countAlnum(text) == 0 {
+			continue
+		}
+		words = append(words, ocrWord{line: [4]int{n[1], n[2], n[3], n[4]}, left: n[6], top: n[7], width: n[8], height: n[9], conf: conf, text: text})
 	}
 	return words
 }
@@ -85,41 +89,43 @@ func meanConfidence(words []ocrWord) float64 {
 	return sum / float64(n) / 100
 }
 
-// layoutWords groups words into visual lines by their vertical position and
-// places each word at the column its left edge falls on, so that tables and
-// two-column panels keep their shape.
+// layoutWords keeps tesseract's lines and places each word at the column
+// its left edge falls on, so that tables and two-column panels keep their
+// shape, as with pdftotext -layout.
 func layoutWords(words []ocrWord) string {
 	if len(words) == 0 {
 		return ""
 	}
 	charW := charWidth(words)
-	sort.SliceStable(words, func(i, j int) bool {
-		if words[i].page != words[j].page {
-			return words[i].page < words[j].page
-		}
-		return words[i].top+words[i].height/2 < words[j].top+words[j].height/2
-	})
 	var lines [][]ocrWord
+	index := map[[4]int]int{}
 	for _, w := range words {
-		mid := w.top + w.height/2
-		if k := len(lines) - 1; k >= 0 && lines[k][0].page == w.page && mid <= lineBottom(lines[k]) {
-			lines[k] = append(lines[k], w)
-			continue
+		i, ok := index[w.line]
+		if !ok {
+			i = len(lines)
+			index[w.line] = i
+			lines = append(lines, nil)
 		}
-		lines = append(lines, []ocrWord{w})
+		lines[i] = append(lines[i], w)
 	}
 	var b strings.Builder
+	page := lines[0][0].line[0]
 	for _, l := range lines {
-		sort.Slice(l, func(i, j int) bool { return l[i].left < l[j].left })
+		if l[0].line[0] != page {
+			page = l[0].line[0]
+			b.WriteString("\f")
+		}
+		sort.SliceStable(l, func(i, j int) bool { return l[i].left < l[j].left })
 		col := 0
 		for i, w := range l {
-			want := int(math.Round(float64(w.left) / charW))
-			pad := want - col
-			if i > 0 && pad < 1 {
-				pad = 1
-			}
-			if i == 0 {
+			pad := int(math.Round(float64(w.left)/charW)) - col
+			switch {
+			case i == 0:
 				pad = min(max(pad, 0), 80)
+			case float64(w.left-l[i-1].left-l[i-1].width) < 1.6*charW:
+				pad = 1 // a space between words of one phrase
+			default:
+				pad = max(pad, 3) // a gap between cells
 			}
 			b.WriteString(strings.Repeat(" ", pad))
 			b.WriteString(w.text)
@@ -128,17 +134,6 @@ func layoutWords(words []ocrWord) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
-}
-
-// lineBottom is the lowest vertical centre that still belongs to the line:
-// the mean bottom edge of its words, less a quarter of their height.
-func lineBottom(l []ocrWord) int {
-	sum, h := 0, 0
-	for _, w := range l {
-		sum += w.top + w.height
-		h += w.height
-	}
-	return (sum - h/4) / len(l)
 }
 
 // charWidth estimates the width of one character in pixels.

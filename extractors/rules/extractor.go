@@ -5,6 +5,7 @@ package rules
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/docflow/docflow/pipeline"
 )
@@ -22,5 +23,29 @@ func (*Extractor) Name() string { return "rules/v1" }
 
 // Extract returns the fields of a contract or a timesheet found in c.Text.
 func (e *Extractor) Extract(ctx context.Context, t pipeline.DocumentType, c pipeline.Content) (pipeline.Fields, error) {
-	return pipeline.Fields{}, nil
+	if err := ctx.Err(); err != nil {
+		return pipeline.Fields{}, err
+	}
+	d := newDoc(c.Text)
+	var f pipeline.Fields
+	switch t {
+	case pipeline.TypeContract:
+		f.Contract, f.Confidence = contract(d)
+	case pipeline.TypeTimesheet:
+		f.Timesheet, f.Confidence = timesheet(d)
+	default:
+		return pipeline.Fields{}, fmt.Errorf("rules: no fields for document type %q", t)
+	}
+	scale(f.Confidence, c.Confidence)
+	return f, nil
+}
+
+// scale lowers the fields' confidence by the reader's (OCR) confidence.
+func scale(conf map[string]float64, reader float64) {
+	if reader <= 0 || reader >= 1 {
+		return
+	}
+	for k, v := range conf {
+		conf[k] = pipeline.Round2(v * (0.5 + reader/2))
+	}
 }

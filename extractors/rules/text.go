@@ -1,0 +1,241 @@
+package rules
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// doc is a text split into lines, each with a folded copy (lower case, no
+// accents) of the same length in runes, so that a match found in the folded
+// line points at the same runes in the raw line.
+type doc struct {
+	lines []line
+}
+
+type line struct {
+	raw  []rune
+	fold string
+}
+
+func newDoc(text string) *doc {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	text = strings.ReplaceAll(text, "\f", "\n")
+	d := &doc{}
+	for _, l := range strings.Split(text, "\n") {
+		raw := []rune(strings.TrimRight(l, " \t\r"))
+		f := make([]rune, len(raw))
+		for i, r := range raw {
+			f[i] = foldRune(r)
+		}
+		d.lines = append(d.lines, line{raw: raw, fold: string(f)})
+	}
+	return d
+}
+
+// foldRune lower-cases r and strips its accents, keeping one rune for one.
+func foldRune(r rune) rune {
+	switch r {
+	case '’', 'ʼ', '‘', '`', '´':
+		return '\''
+	case '\u00a0', '\u202f', '\u2007':
+		return ' '
+	case '–', '—', '‐', '‑':
+		return '-'
+	case 'º':
+		return '°'
+	}
+	r = unicode.ToLower(r)
+	if r < 0x80 {
+		return r
+	}
+	d := norm.NFD.String(string(r))
+	if first, n := utf8.DecodeRuneInString(d); n < len(d) {
+		rest := d[n:]
+		allMarks := true
+		for _, m := range rest {
+			if !unicode.Is(unicode.Mn, m) {
+				allMarks = false
+			}
+		}
+		if allMarks {
+			return first
+		}
+	}
+	return r
+}
+
+// fold folds a whole string like foldRune.
+func fold(s string) string {
+	rs := []rune(s)
+	for i, r := range rs {
+		rs[i] = foldRune(r)
+	}
+	return string(rs)
+}
+
+// runeIndex converts a byte offset in s to a rune offset.
+func runeIndex(s string, b int) int { return utf8.RuneCountInString(s[:b]) }
+
+// span is a stretch of runes in one line.
+type span struct {
+	line, start, end int
+}
+
+// text returns the raw text of a span.
+func (d *doc) text(s span) string {
+	return string(d.lines[s.line].raw[s.start:s.end])
+}
+
+// find returns the spans of re's matches on each line, in order.
+func (d *doc) find(re *regexp.Regexp) []span {
+	var out []span
+	for i, l := range d.lines {
+		for _, m := range re.FindAllStringIndex(l.fold, -1) {
+			out = append(out, span{i, runeIndex(l.fold, m[0]), runeIndex(l.fold, m[1])})
+		}
+	}
+	return out
+}
+
+// cellEnd returns where the cell that starts at rune i of the line ends: at
+// a tab, a " | " separator or a run of gap or more spaces.
+func cellEnd(raw []rune, i, gap int) int {
+	spaces := 0
+	for j := i; j < len(raw); j++ {
+		switch {
+		case raw[j] == '\t':
+			return j - spaces
+		case raw[j] == '|' && (j == 0 || raw[j-1] == ' '):
+			return j - spaces
+		case raw[j] == ' ':
+			spaces++
+			if spaces >= gap {
+				return j - spaces + 1
+			}
+		default:
+			spaces = 0
+		}
+	}
+	return len(raw) - spaces
+}
+
+// skipSeparators skips white space and the punctuation that separates a
+// label from its value (":", "|", ".", "-", "=", "#").
+func skipSeparators(raw []rune, i int) int {
+	for i < len(raw) {
+		switch raw[i] {
+		case ' ', '\t', ':', '|', '.', '-', '–', '—', '=', '#', '：', '»':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// cellAt returns the cell of a line that covers or starts nearest after
+// column col (within tolerance), or "" when there is none.
+func (d *doc) cellAt(li, col, tolerance, gap int) (string, int) {
+	if li < 0 || li >= len(d.lines) {
+		return "", -1
+	}
+	raw := d.lines[li].raw
+	best, bestStart, bestDist := "", -1, tolerance+1
+	for _, c := range cells(raw, gap) {
+		dist := abs(c[0] - col)
+		if c[0] <= col && col < c[1] {
+			dist = 0
+		}
+		if dist < bestDist {
+			best, bestStart, bestDist = string(raw[c[0]:c[1]]), c[0], dist
+		}
+	}
+	return best, bestStart
+}
+
+// cells splits a line into the [start, end) rune ranges of its cells.
+func cells(raw []rune, gap int) [][2]int {
+	var out [][2]int
+	i := 0
+	for i < len(raw) {
+		for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '|') {
+			i++
+		}
+		if i >= len(raw) {
+			break
+		}
+		e := cellEnd(raw, i, gap)
+		if e <= i {
+			e = i + 1
+		}
+		out = append(out, [2]int{i, e})
+		i = e
+	}
+	return out
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// blank reports whether line i is empty or beyond the text.
+func (d *doc) blank(i int) bool {
+	return i < 0 || i >= len(d.lines) || strings.TrimSpace(d.lines[i].fold) == ""
+}
+
+// joined returns the folded and raw text of all lines joined by "\n", and
+// the start of each line in runes, for matches that cross line ends.
+func (d *doc) joined() (foldText string, raw []rune, starts []int) {
+	var fb strings.Builder
+	for i, l := range d.lines {
+		if i > 0 {
+			fb.WriteByte('\n')
+			raw = append(raw, '\n')
+		}
+		starts = append(starts, len(raw))
+		fb.WriteString(l.fold)
+		raw = append(raw, l.raw...)
+	}
+	return fb.String(), raw, starts
+}
+
+// position returns the line and column of rune offset r in the joined text.
+func position(starts []int, r int) (int, int) {
+	li := 0
+	for i, s := range starts {
+		if s <= r {
+			li = i
+		} else {
+			break
+		}
+	}
+	return li, r - starts[li]
+}
+
+// clean trims a value of white space and of the punctuation around it, and
+// collapses runs of spaces.
+func clean(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	return strings.Trim(s, " ,;:|.-–—»«\"'()")
+}
+
+// flat returns the folded and raw text with line ends turned into spaces,
+// for prose that wraps: the runes of both stay aligned.
+func (d *doc) flat() (string, []rune) {
+	f, raw, _ := d.joined()
+	out := make([]rune, len(raw))
+	for i, r := range raw {
+		if r == '\n' {
+			r = ' '
+		}
+		out[i] = r
+	}
+	return strings.ReplaceAll(f, "\n", " "), out
+}
