@@ -16,15 +16,18 @@ var (
 	lblWorker     = label(`salarie\s+interimaire|nom\s+du\s+salarie|nom\s+de\s+l'interimaire|interimaire|salarie|temporary\s+worker|worker\s+name|worker|employee\s*name|intervenant`)
 	lblLastName   = label(`nom\s+de\s+famille|nom|last\s+name|surname|family\s+name`)
 	lblFirstName  = label(`prenoms?|first\s+names?|given\s+names?`)
-	lblJob        = label(`qualification\s*/\s*poste|qualification\s+professionnelle|qualification|poste\s+occupe|intitule\s+du\s+poste|poste|job\s+title|position|job`)
-	lblStart      = label(`date\s+de\s+debut(?:\s+de\s+(?:la\s+)?mission)?|date\s+debut|debut\s+de\s+(?:la\s+)?mission|assignment\s+start\s+date|start\s+date|date\s+of\s+start|starting\s+date|du`)
-	lblEnd        = label(`date\s+de\s+fin(?:\s+de\s+(?:la\s+)?mission)?|date\s+fin|fin\s+de\s+(?:la\s+)?mission|assignment\s+end\s+date|end\s+date|date\s+of\s+end|ending\s+date`)
-	lblPeriod     = label(`periode\s+de\s+(?:la\s+)?mission|duree\s+de\s+(?:la\s+)?mission|periode|assignment\s+period|period|dates?\s+de\s+mission`)
-	lblRate       = label(`taux\s+horaire(?:\s+brut)?|salaire\s+horaire(?:\s+brut)?|salaire\s+de\s+reference|remuneration\s+horaire|hourly\s+(?:rate|wage|pay)(?:\s*\(gross\))?|gross\s+hourly\s+(?:rate|wage)|pay\s+rate|rate`)
-	lblWeekly     = label(`duree\s+hebdomadaire(?:\s+de\s+travail)?|horaire\s+hebdo(?:madaire)?|duree\s+du\s+travail|temps\s+de\s+travail|weekly\s+(?:working\s+)?hours|working\s+hours\s+per\s+week|hours\s+per\s+week|weekly\s+hours`)
-	lblLocation   = label(`lieu\s+de\s+mission|lieu\s+d'execution|lieu\s+de\s+travail|lieu\s+de\s+la\s+mission|place\s+of\s+work|work\s+location|place\s+of\s+assignment|worksite|site|lieu`)
-	lblReason     = label(`motif\s+(?:du|de)\s+recours|code\s+motif|motif|cas\s+de\s+recours|reason\s+for\s+(?:the\s+)?(?:assignment|recourse|use)|reason`)
-	lblSIRET      = regexp.MustCompile(`siret|siren`)
+	lblFullName   = label(`nom\s+et\s+prenoms?|nom\s*[,/]\s*prenoms?|prenoms?\s+et\s+nom|nom\s+prenoms?|full\s+name|name`)
+	// reWorkerHeading is a heading line that opens the worker's section.
+	reWorkerHeading = regexp.MustCompile(`^\s*(?:le\s+|the\s+)?(?:salarie(?:\s+interimaire)?|interimaire|salarie\s+temporaire|temporary\s+worker|worker|employee|intervenant)\s*:?\s*$`)
+	lblJob          = label(`qualification\s*/\s*poste|qualification\s+professionnelle|qualification|poste\s+occupe|intitule\s+du\s+poste|poste|job\s+title|position|job`)
+	lblStart        = label(`date\s+de\s+debut(?:\s+de\s+(?:la\s+)?mission)?|date\s+debut|debut\s+de\s+(?:la\s+)?mission|assignment\s+start\s+date|start\s+date|date\s+of\s+start|starting\s+date|du`)
+	lblEnd          = label(`date\s+de\s+fin(?:\s+de\s+(?:la\s+)?mission)?|date\s+fin|fin\s+de\s+(?:la\s+)?mission|assignment\s+end\s+date|end\s+date|date\s+of\s+end|ending\s+date`)
+	lblPeriod       = label(`periode\s+de\s+(?:la\s+)?mission|duree\s+de\s+(?:la\s+)?mission|periode|assignment\s+period|period|dates?\s+de\s+mission`)
+	lblRate         = label(`taux\s+horaire(?:\s+brut)?|salaire\s+horaire(?:\s+brut)?|salaire\s+de\s+reference|remuneration\s+horaire|hourly\s+(?:rate|wage|pay)(?:\s*\(gross\))?|gross\s+hourly\s+(?:rate|wage)|pay\s+rate|rate`)
+	lblWeekly       = label(`duree\s+hebdomadaire(?:\s+de\s+travail)?|horaire\s+hebdo(?:madaire)?|duree\s+du\s+travail|temps\s+de\s+travail|weekly\s+(?:working\s+)?hours|working\s+hours\s+per\s+week|hours\s+per\s+week|weekly\s+hours`)
+	lblLocation     = label(`lieu\s+de\s+mission|lieu\s+d'execution|lieu\s+de\s+travail|lieu\s+de\s+la\s+mission|place\s+of\s+work|work\s+location|place\s+of\s+assignment|worksite|site|lieu`)
+	lblReason       = label(`motif\s+(?:du|de)\s+recours|code\s+motif|motif|cas\s+de\s+recours|reason\s+for\s+(?:the\s+)?(?:assignment|recourse|use)|reason`)
+	lblSIRET        = regexp.MustCompile(`siret|siren`)
 )
 
 // contract extracts the fields of a contract.
@@ -139,6 +142,11 @@ func workerName(d *doc) (string, float64) {
 			return v, 0.85
 		}
 	}
+	for _, f := range d.labelled(lblFullName) {
+		if v := personName(f.value); plausiblePerson(v) && d.inWorkerSection(f.line) {
+			return v, 0.85
+		}
+	}
 	foldText, raw := d.flat()
 	for _, m := range rePersonProse.FindAllStringSubmatchIndex(foldText, -1) {
 		v := personName(string(raw[runeIndex(foldText, m[2]):runeIndex(foldText, m[3])]))
@@ -147,6 +155,22 @@ func workerName(d *doc) (string, float64) {
 		}
 	}
 	return "", 0
+}
+
+// inWorkerSection reports whether a line lies under a heading of the
+// worker's section, within a few lines and with no other heading between.
+func (d *doc) inWorkerSection(li int) bool {
+	for i := li - 1; i >= 0 && i >= li-8; i-- {
+		f := d.lines[i].fold
+		if reWorkerHeading.MatchString(f) {
+			return true
+		}
+		t := strings.TrimSpace(f)
+		if t != "" && !strings.Contains(t, ":") && strings.ToUpper(string(d.lines[i].raw)) == string(d.lines[i].raw) {
+			return false // another heading in capitals
+		}
+	}
+	return false
 }
 
 // plausiblePerson accepts two to six words of letters.

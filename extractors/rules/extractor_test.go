@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/docflow/docflow/pipeline"
+	"github.com/docflow/docflow/pipeline/testdocs"
 )
 
 // extract runs the extractor on a testdata file.
@@ -160,4 +161,17 @@ func TestHelpers(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSectionedForm reads a form whose worker is named under a section
+// heading with a generic "Nom et prénom" label, as testdocs writes them.
+func TestSectionedForm(t *testing.T) {
+	t.Parallel()
+	c := testdocs.ValidContract("CM-2026-004512")
+	f, err := New().Extract(context.Background(), pipeline.TypeContract, pipeline.Content{Text: testdocs.Contract(c), Confidence: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := pipeline.Fields{Contract: &c}
+	check(t, f, want.Map())
 }
