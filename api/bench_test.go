@@ -26,16 +26,22 @@ type noopWorker struct {
 func (noopWorker) Work(context.Context, *river.Job[noopArgs]) error { return nil }
 
 // BenchmarkThroughput measures documents from upload to committed on the
-// auto-commit path (small text PDFs, 4 workers), and in the same run
-// River's throughput for no-op jobs on the same databases, and reports
+// auto-commit path (small text PDFs, and the same contracts as plain text
+// to show the cost of the pdftotext process), 4 workers, and in the same
+// run River's throughput for no-op jobs on the same databases, and reports
 // both and their ratio (design goal: at least 0.5 documents per no-op job).
 func BenchmarkThroughput(b *testing.B) {
+	b.Run("pdf", func(b *testing.B) { benchThroughput(b, "pdf", func(t string) []byte { return testdocs.PDF(t) }) })
+	b.Run("txt", func(b *testing.B) { benchThroughput(b, "txt", func(t string) []byte { return []byte(t) }) })
+}
+
+func benchThroughput(b *testing.B, ext string, render func(string) []byte) {
 	e := setup(b, envOptions{noWorkers: true})
 	tn := e.tenant("Bench")
 	p := pipeline.Principal{KeyID: "bench", TenantID: tn.id, Role: pipeline.RoleUploader}
 	docs := make([][]byte, b.N)
 	for i := range docs {
-		docs[i] = testdocs.PDF(testdocs.Contract(testdocs.ValidContract(fmt.Sprintf("CM-BENCH-%06d", i))))
+		docs[i] = render(testdocs.Contract(testdocs.ValidContract(fmt.Sprintf("CM-BENCH-%06d", i))))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -53,7 +59,7 @@ func BenchmarkThroughput(b *testing.B) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			if _, _, err := e.svc.Upload(ctx, p, fmt.Sprintf("c-%d.pdf", i), bytes.NewReader(data)); err != nil {
+			if _, _, err := e.svc.Upload(ctx, p, fmt.Sprintf("c-%d.%s", i, ext), bytes.NewReader(data)); err != nil {
 				b.Error(err)
 			}
 		}()
@@ -72,7 +78,8 @@ func BenchmarkThroughput(b *testing.B) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, noopWorker{})
 	noop, err := river.NewClient(riverpgxv5.New(e.pool), &river.Config{Workers: workers,
-		Queues: map[string]river.QueueConfig{"noop": {MaxWorkers: 4}}, FetchPollInterval: 100 * time.Millisecond})
+		Queues: map[string]river.QueueConfig{"noop": {MaxWorkers: 4}}, FetchPollInterval: 100 * time.Millisecond,
+		FetchCooldown: 10 * time.Millisecond})
 	if err != nil {
 		b.Fatal(err)
 	}

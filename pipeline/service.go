@@ -110,20 +110,15 @@ func (s *Service) refuse(ctx context.Context, d Document, data []byte, cause err
 // follow, so a failure ends the document as failed.
 func (s *Service) Process(ctx context.Context, tenantID, id string, final bool) (err error) {
 	defer derrors.Wrap(&err, "process(%s)", id)
-	doc, err := s.Store.Document(ctx, tenantID, id)
+	doc, started, err := s.Store.BeginStage(ctx, tenantID, id, StageProcess)
 	if err != nil {
 		return err
 	}
-	switch doc.Status {
-	case StatusReceived, StatusProcessing:
-	default:
+	if !started {
+		if doc.Status == StatusProcessing && doc.Stage == StageCommit {
+			return s.Commit(ctx, tenantID, id)
+		}
 		return nil // already decided
-	}
-	if doc.Stage == StageCommit {
-		return s.Commit(ctx, tenantID, id)
-	}
-	if doc, err = s.Store.BeginStage(ctx, tenantID, id, StageProcess); err != nil {
-		return err
 	}
 	if err := s.process(ctx, doc); err != nil {
 		return s.stageFailed(ctx, doc, err, final)
@@ -153,10 +148,15 @@ func (s *Service) process(ctx context.Context, doc Document) error {
 		o.Document.Status = StatusInReview
 		return s.Store.SaveOutcome(ctx, o)
 	}
-	if err := s.Store.SaveOutcome(ctx, o); err != nil {
+	// Auto-commit: the idempotent MariaDB write first, then the outcome and
+	// the commit in one PostgreSQL transaction. A crash between the two
+	// reruns the stage, which writes the same rows again.
+	if err := s.writeRecords(ctx, o.Document); err != nil {
 		return err
 	}
-	return s.commit(ctx, o.Document)
+	now := s.now()
+	o.Document.Status, o.Document.Stage, o.Document.CommittedAt = StatusCommitted, StageCommit, &now
+	return s.Store.SaveOutcome(ctx, o)
 }
 
 // reviewReasons returns why a person must see the analysis; none means it
@@ -241,16 +241,28 @@ func (s *Service) Commit(ctx context.Context, tenantID, id string) (err error) {
 	return nil
 }
 
-// commit upserts the rows, then records the commit. A document with an
-// error finding reaches here only through an approved review.
+// commit upserts the rows, then records the commit.
 func (s *Service) commit(ctx context.Context, doc Document) error {
+	if err := s.writeRecords(ctx, doc); err != nil {
+		return err
+	}
+	return s.Store.MarkCommitted(ctx, doc.TenantID, doc.ID, s.now())
+}
+
+// writeRecords writes the document's rows to the system of record. A
+// document with an error finding gets there only through an approved review.
+func (s *Service) writeRecords(ctx context.Context, doc Document) error {
 	if HasErrors(doc.Issues) && (doc.Review == nil || doc.Review.Status != ReviewApproved) {
 		return fmt.Errorf("%w: document has error findings and no approved review", derrors.Permanent)
 	}
-	if doc.Type == TypeContract || doc.Type == TypeTimesheet {
-		if err := s.Records.Commit(ctx, doc); err != nil {
-			return fmt.Errorf("%w: %w", derrors.Transient, err)
-		}
+	if doc.Type != TypeContract && doc.Type != TypeTimesheet {
+		return nil
 	}
-	return s.Store.MarkCommitted(ctx, doc.TenantID, doc.ID, s.now())
+	if err := s.Records.Commit(ctx, doc); err != nil {
+		if errors.Is(err, derrors.Permanent) {
+			return err
+		}
+		return fmt.Errorf("%w: %w", derrors.Transient, err)
+	}
+	return nil
 }

@@ -79,9 +79,12 @@ type Store interface {
 	Document(ctx context.Context, tenantID, id string) (Document, error)
 	Documents(ctx context.Context, tenantID string, f DocumentFilter) ([]Document, error)
 
-	// BeginStage marks the document as being in stage and counts an attempt.
-	BeginStage(ctx context.Context, tenantID, id, stage string) (Document, error)
-	// SaveOutcome records the process stage's outcome in one transaction.
+	// BeginStage marks a received or processing document as being in stage
+	// and counts an attempt. When the document is past that (decided, or
+	// waiting for its commit) it is returned unchanged with started false.
+	BeginStage(ctx context.Context, tenantID, id, stage string) (doc Document, started bool, err error)
+	// SaveOutcome records the process stage's outcome in one transaction;
+	// with Status committed it also records the commit.
 	SaveOutcome(ctx context.Context, o Outcome) error
 	// SaveStageError records a failed attempt; with status set it ends the
 	// document in that status (failed, refused).

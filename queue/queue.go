@@ -90,6 +90,10 @@ type Config struct {
 	// before it is considered stuck (its worker died) and run again; at
 	// least JobTimeout (default JobTimeout plus a minute).
 	RescueAfter time.Duration
+	// FetchCooldown is the least time between two fetches of jobs while
+	// work is waiting (default 10ms; River's own default of 100ms caps a
+	// client at ten fetches, so Workers*10 jobs, a second).
+	FetchCooldown time.Duration
 	// FetchPoll is how often an idle worker polls when notifications are
 	// missed; 0 keeps River's default.
 	FetchPoll time.Duration
@@ -111,6 +115,10 @@ func NewClient(pool *pgxpool.Pool, svc *pipeline.Service, cfg Config) (*river.Cl
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
 		rc.FetchPollInterval = cfg.FetchPoll
+		rc.FetchCooldown = cfg.FetchCooldown
+		if rc.FetchCooldown <= 0 {
+			rc.FetchCooldown = 10 * time.Millisecond
+		}
 	}
 	client, err := river.NewClient(riverpgxv5.New(pool), rc)
 	if err != nil {

@@ -30,6 +30,9 @@ type Config struct {
 	// MaxUncompressed bounds the bytes inflated from a zip container, DOCX
 	// or XLSX (default 100 MiB).
 	MaxUncompressed int64
+	// MaxToolMemory bounds the address space of each external tool run, in
+	// bytes (default 2 GiB), through prlimit where it is installed.
+	MaxToolMemory int64
 	// OCRLanguages are tesseract's languages (default "fra+eng", reduced to
 	// those installed).
 	OCRLanguages string
@@ -42,6 +45,7 @@ const (
 	DefaultTimeout         = 30 * time.Second
 	DefaultMaxUncompressed = 100 << 20
 	DefaultOCRLanguages    = "fra+eng"
+	DefaultMaxToolMemory   = 2 << 30
 )
 
 // WithDefaults returns cfg with zero values replaced by the defaults.
@@ -57,6 +61,9 @@ func (cfg Config) WithDefaults() Config {
 	}
 	if cfg.MaxUncompressed <= 0 {
 		cfg.MaxUncompressed = DefaultMaxUncompressed
+	}
+	if cfg.MaxToolMemory <= 0 {
+		cfg.MaxToolMemory = DefaultMaxToolMemory
 	}
 	if cfg.OCRLanguages == "" {
 		cfg.OCRLanguages = DefaultOCRLanguages

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -24,7 +26,7 @@ func newToolbox(cfg Config) *toolbox { return &toolbox{cfg: cfg} }
 func (t *toolbox) init() {
 	t.once.Do(func() {
 		t.path = map[string]string{}
-		for _, name := range []string{"pdftotext", "pdfinfo", "pdftoppm", "tesseract"} {
+		for _, name := range []string{"pdftotext", "pdftoppm", "tesseract", "prlimit"} {
 			if p, err := exec.LookPath(name); err == nil {
 				t.path[name] = p
 			}
@@ -51,6 +53,12 @@ func (t *toolbox) run(ctx context.Context, stdin []byte, name string, args ...st
 	ctx, cancel := context.WithTimeout(ctx, t.cfg.Timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, p, args...)
+	if lim := t.path["prlimit"]; lim != "" && t.cfg.MaxToolMemory > 0 {
+		// The address-space limit makes a runaway tool fail alone.
+		cmd = exec.CommandContext(ctx, lim, append([]string{"--as=" + strconv.FormatInt(t.cfg.MaxToolMemory, 10), "--", p}, args...)...)
+	}
+	// One OCR thread per call: the workers already use every core.
+	cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}

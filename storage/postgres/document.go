@@ -9,6 +9,7 @@ import (
 	"github.com/docflow/docflow/derrors"
 	"github.com/docflow/docflow/pipeline"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 const documentColumns = `d.id, d.tenant_id, coalesce(d.parent_id::text, ''), d.file_name, d.media_type, d.size_bytes,
@@ -140,36 +141,46 @@ func (s *Store) Documents(ctx context.Context, tenantID string, f pipeline.Docum
 	return out, rows.Err()
 }
 
-// BeginStage marks the document as processing in stage and counts an attempt.
-func (s *Store) BeginStage(ctx context.Context, tenantID, id, stage string) (pipeline.Document, error) {
-	_, err := s.pool.Exec(ctx, `UPDATE documents SET status = 'processing', stage = $3, stage_status = 'running',
-		attempts = attempts + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`, tenantID, id, stage)
-	if err != nil {
-		return pipeline.Document{}, err
+// BeginStage marks a received or processing document as being in stage and
+// counts an attempt; a document past it is returned with started false.
+func (s *Store) BeginStage(ctx context.Context, tenantID, id, stage string) (pipeline.Document, bool, error) {
+	var tag pgconn.CommandTag
+	err := withAsyncTx(ctx, s.pool, func(tx pgx.Tx) (err error) {
+		tag, err = tx.Exec(ctx, `UPDATE documents SET status = 'processing', stage = $3, stage_status = 'running',
+			attempts = attempts + 1, updated_at = now()
+			WHERE tenant_id = $1 AND id = $2 AND status IN ('received', 'processing') AND stage <> 'commit'`, tenantID, id, stage)
+		return err
+	})
+	if isInvalidID(err) {
+		return pipeline.Document{}, false, fmt.Errorf("document %q: %w", id, derrors.NotFound)
 	}
-	return s.Document(ctx, tenantID, id)
+	if err != nil {
+		return pipeline.Document{}, false, err
+	}
+	d, err := s.Document(ctx, tenantID, id)
+	return d, tag.RowsAffected() == 1, err
 }
 
 // SaveOutcome stores the process stage's outcome, its extraction run, the
 // review task or the email's children with their jobs, in one transaction.
 func (s *Store) SaveOutcome(ctx context.Context, o pipeline.Outcome) error {
 	d := o.Document
-	return WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+	return withAsyncTx(ctx, s.pool, func(tx pgx.Tx) error {
 		fields, _ := json.Marshal(d.Fields.Map())
 		conf, _ := json.Marshal(nonNil(d.Fields.Confidence))
 		sources, _ := json.Marshal(nonNilSources(d.Fields.Sources))
 		issues, _ := json.Marshal(nonNilIssues(d.Issues))
 		timings, _ := json.Marshal(d.Timings)
-		var committedAt *time.Time
-		if d.Status == pipeline.StatusCommitted {
+		committedAt := d.CommittedAt
+		if d.Status == pipeline.StatusCommitted && committedAt == nil {
 			now := time.Now().UTC()
 			committedAt = &now
 		}
 		tag, err := tx.Exec(ctx, `UPDATE documents SET status = $3, document_type = $4, type_score = $5, format = $6,
 			fields = $7, confidence = $8, issues = $9, timings = $10, stage_status = 'done', error_code = '',
-			error_message = '', committed_at = $11, sources = $12, updated_at = now()
+			error_message = '', committed_at = $11, sources = $12, stage = coalesce(nullif($13, ''), stage), updated_at = now()
 			WHERE tenant_id = $1 AND id = $2 AND status IN ('received', 'processing')`,
-			d.TenantID, d.ID, string(d.Status), string(d.Type), d.TypeScore, d.Format, fields, conf, issues, timings, committedAt, sources)
+			d.TenantID, d.ID, string(d.Status), string(d.Type), d.TypeScore, d.Format, fields, conf, issues, timings, committedAt, sources, d.Stage)
 		if err != nil {
 			return err
 		}
@@ -201,8 +212,14 @@ func (s *Store) SaveOutcome(ctx context.Context, o pipeline.Outcome) error {
 				return err
 			}
 		}
-		return s.audit(ctx, tx, pipeline.AuditEntry{TenantID: d.TenantID, Actor: "pipeline", Action: "document.processed",
-			DocumentID: d.ID, Details: map[string]any{"status": d.Status, "document_type": d.Type, "issues": pipeline.Codes(d.Issues), "children": len(o.Children)}})
+		if err := s.audit(ctx, tx, pipeline.AuditEntry{TenantID: d.TenantID, Actor: "pipeline", Action: "document.processed",
+			DocumentID: d.ID, Details: map[string]any{"status": d.Status, "document_type": d.Type, "issues": pipeline.Codes(d.Issues), "children": len(o.Children)}}); err != nil {
+			return err
+		}
+		if d.Status != pipeline.StatusCommitted || (d.Type != pipeline.TypeContract && d.Type != pipeline.TypeTimesheet) {
+			return nil
+		}
+		return s.audit(ctx, tx, pipeline.AuditEntry{TenantID: d.TenantID, Actor: "pipeline", Action: "document.committed", DocumentID: d.ID})
 	})
 }
 
@@ -228,7 +245,7 @@ func (s *Store) SaveStageError(ctx context.Context, d pipeline.Document, status 
 
 // MarkCommitted records that the document is in the system of record.
 func (s *Store) MarkCommitted(ctx context.Context, tenantID, id string, at time.Time) error {
-	return WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+	return withAsyncTx(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE documents SET status = 'committed', stage = 'commit', stage_status = 'done',
 			error_code = '', error_message = '', committed_at = $3, updated_at = now()
 			WHERE tenant_id = $1 AND id = $2 AND status <> 'committed'`, tenantID, id, at)

@@ -52,6 +52,21 @@ func WithTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) e
 	return pgx.BeginFunc(ctx, pool, fn)
 }
 
+// withAsyncTx runs fn in one transaction that commits without waiting for
+// its WAL to reach disk. It is for the pipeline's own progress records,
+// which a job records before River records the job's completion: WAL is
+// flushed in order, so River's durable completion makes them durable too,
+// and a crash before it reruns the job, which writes them again. Never for
+// what answers a person or a client (uploads, decisions).
+func withAsyncTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL synchronous_commit TO OFF"); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
 // notFound turns pgx.ErrNoRows into derrors.NotFound.
 func notFound(err error, what string) error {
 	if errors.Is(err, pgx.ErrNoRows) {
