@@ -27,7 +27,7 @@ type result struct {
 	Format         string             `json:"format,omitempty"`
 	Fields         map[string]any     `json:"fields,omitempty"`
 	Confidence     map[string]float64 `json:"confidence,omitempty"`
-	Issues         []pipeline.Issue   `json:"issues,omitempty"`
+	Issues         *[]pipeline.Issue  `json:"issues,omitempty"` // set, maybe empty, for analysed documents
 	Attachments    []result           `json:"attachments,omitempty"`
 	Refusal        string             `json:"refusal,omitempty"`
 	Error          string             `json:"error,omitempty"`
@@ -122,10 +122,11 @@ func analyze(ctx context.Context, an pipeline.Analyzer, name string, data []byte
 		}
 		return r
 	}
-	r.Fields, r.Confidence, r.Issues = a.Fields.Map(), a.Fields.Confidence, a.Issues
-	if r.Issues == nil {
-		r.Issues = []pipeline.Issue{}
+	issues := a.Issues
+	if issues == nil {
+		issues = []pipeline.Issue{}
 	}
+	r.Fields, r.Confidence, r.Issues = a.Fields.Map(), a.Fields.Confidence, &issues
 	return r
 }
 
@@ -147,8 +148,10 @@ func printResult(w io.Writer, r result, indent string) {
 	if len(r.Fields) > 0 {
 		fmt.Fprintf(w, "%s  fields: %s\n", indent, b)
 	}
-	for _, i := range r.Issues {
-		fmt.Fprintf(w, "%s  %s %s: %s\n", indent, i.Severity, i.Code, i.Message)
+	if r.Issues != nil {
+		for _, i := range *r.Issues {
+			fmt.Fprintf(w, "%s  %s %s: %s\n", indent, i.Severity, i.Code, i.Message)
+		}
 	}
 	for _, a := range r.Attachments {
 		printResult(w, a, indent+"  ")
