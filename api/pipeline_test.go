@@ -315,3 +315,22 @@ func hasIssue(issues []pipeline.Issue, code string) bool {
 	}
 	return false
 }
+
+func TestCorruptUploadsAreRefusedAtIntake(t *testing.T) {
+	t.Parallel()
+	e := setup(t, envOptions{noWorkers: true})
+	tn := e.tenant("Agence M")
+	pdf := testdocs.PDF(testdocs.Contract(testdocs.ValidContract("CM-2026-009009")))
+	for _, c := range []struct {
+		name string
+		data []byte
+	}{
+		{"truncated.pdf", pdf[:len(pdf)/2]},
+		{"truncated.docx", []byte("PK\x03\x04\x14\x00\x00\x00\x08\x00garbage that ends early")},
+	} {
+		var p problem
+		if code := e.upload(tn.uploader, c.name, c.data, &p); code != http.StatusUnprocessableEntity || p.Code != "corrupt_document" || p.DocumentID == "" {
+			t.Errorf("%s: %d %+v, want 422 corrupt_document with the kept document", c.name, code, p)
+		}
+	}
+}

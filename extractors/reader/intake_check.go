@@ -1,6 +1,7 @@
 package reader
 
 import (
+	"archive/zip"
 	"bytes"
 
 	"github.com/docflow/docflow/derrors"
@@ -8,8 +9,9 @@ import (
 
 // Check runs intake's cheap checks, without parsing or external tools:
 // size, emptiness, a known format by sniffing the bytes, and the markers of
-// encryption. It returns the same refusals that Read would for these
-// causes; deeper faults (a corrupt PDF, a zip bomb) are found by Read.
+// encryption, a truncated PDF or zip, a PDF that declares too many pages.
+// It returns the same refusals that Read would for these causes; deeper
+// faults (a PDF that pdftotext cannot parse, a zip bomb) are found by Read.
 func (r *Reader) Check(name string, data []byte) error {
 	if int64(len(data)) > r.cfg.MaxBytes {
 		return derrors.Refuse(derrors.TooLarge, "%s: %d bytes, more than the limit of %d", name, len(data), r.cfg.MaxBytes)
@@ -25,6 +27,17 @@ func (r *Reader) Check(name string, data []byte) error {
 	case kindPDF:
 		if encryptRef.Match(data) {
 			return derrors.Refuse(derrors.EncryptedDocument, "%s: the PDF is encrypted", name)
+		}
+		if !bytes.Contains(data, []byte("startxref")) || !bytes.Contains(data, []byte("%%EOF")) {
+			return corrupt(name, "the PDF is truncated (no startxref or %%EOF)")
+		}
+		if n := declaredPages(data); n > r.cfg.MaxPages {
+			return derrors.Refuse(derrors.TooLarge, "%s: %d pages, more than the limit of %d", name, n, r.cfg.MaxPages)
+		}
+	case kindZip:
+		// The central directory alone: a truncated zip fails here.
+		if _, err := zip.NewReader(bytes.NewReader(data), int64(len(data))); err != nil {
+			return corrupt(name, "unreadable zip container: %v", err)
 		}
 	}
 	return nil
