@@ -149,28 +149,3 @@ func (s *Server) listDocuments(c *gin.Context) error {
 	c.JSON(http.StatusOK, gin.H{"items": items})
 	return nil
 }
-
-type auditJSON struct {
-	At       time.Time      `json:"at"`
-	Actor    string         `json:"actor"`
-	Action   string         `json:"action"`
-	ReviewID *string        `json:"review_id"`
-	Details  map[string]any `json:"details"`
-}
-
-func (s *Server) getAudit(c *gin.Context) error {
-	p := principal(c)
-	if _, err := s.svc.Store.Document(c.Request.Context(), p.TenantID, c.Param("id")); err != nil {
-		return err
-	}
-	entries, err := s.svc.Store.Audit(c.Request.Context(), p.TenantID, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	items := make([]auditJSON, 0, len(entries))
-	for _, e := range entries {
-		items = append(items, auditJSON{At: e.At.UTC(), Actor: e.Actor, Action: e.Action, ReviewID: optional(e.ReviewID), Details: e.Details})
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
-	return nil
-}

@@ -243,3 +243,8 @@ func waitFor(t testing.TB, cond func() bool) {
 	}
 	t.Fatal("condition not met within a minute")
 }
+
+func jsonBody(v any) io.Reader {
+	b, _ := json.Marshal(v)
+	return bytes.NewReader(b)
+}

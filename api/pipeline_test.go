@@ -200,8 +200,8 @@ func TestDuplicateUpload(t *testing.T) {
 		t.Fatalf("second upload made document %s, want the first's %s", second.ID, first.ID)
 	}
 	e.waitStatus(tn.uploader, first.ID, "committed")
-	if n := e.count("SELECT count(*) FROM river_job WHERE args->>'document_id' = $1", first.ID); n != 1 {
-		t.Errorf("%d jobs for the document, want 1", n)
+	if n := e.count("SELECT count(*) FROM river_job WHERE kind = 'process_document' AND args->>'document_id' = $1", first.ID); n != 1 {
+		t.Errorf("%d process jobs for the document, want 1", n)
 	}
 	// Another tenant's identical bytes are its own document.
 	if code := e.upload(other.uploader, "a.pdf", data, &third); code != http.StatusAccepted || third.ID == first.ID {

@@ -49,15 +49,22 @@ func (s *Server) routes(r *gin.Engine) {
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/v1/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openapiYAML) })
 
-	all := []pipeline.Role{pipeline.RoleUploader, pipeline.RoleReviewer, pipeline.RoleAdmin}
+	all := []pipeline.Role{pipeline.RoleUploader, pipeline.RoleReviewer, pipeline.RoleAdmin, pipeline.RoleAuditor}
+	reviewers := []pipeline.Role{pipeline.RoleReviewer, pipeline.RoleAdmin, pipeline.RoleAuditor}
 	v1 := r.Group("/v1", s.authenticate)
 	v1.POST("/documents", allow(pipeline.RoleUploader, pipeline.RoleAdmin), handle(s.uploadDocument))
 	v1.GET("/documents", allow(all...), handle(s.listDocuments))
 	v1.GET("/documents/:id", allow(all...), handle(s.getDocument))
-	v1.GET("/documents/:id/audit", allow(pipeline.RoleReviewer, pipeline.RoleAdmin), handle(s.getAudit))
-	v1.GET("/reviews", allow(pipeline.RoleReviewer, pipeline.RoleAdmin), handle(s.listReviews))
+	v1.GET("/documents/:id/audit", allow(reviewers...), handle(s.getDocumentAudit))
+	v1.GET("/reviews", allow(reviewers...), handle(s.listReviews))
+	v1.POST("/reviews/:id/claim", allow(pipeline.RoleReviewer), handle(s.claimReview))
+	v1.POST("/reviews/:id/release", allow(pipeline.RoleReviewer, pipeline.RoleAdmin), handle(s.releaseReview))
 	v1.POST("/reviews/:id/approve", allow(pipeline.RoleReviewer), handle(s.approveReview))
 	v1.POST("/reviews/:id/reject", allow(pipeline.RoleReviewer), handle(s.rejectReview))
 	v1.GET("/contracts/:contract_number", allow(all...), handle(s.getContract))
 	v1.GET("/timesheets", allow(all...), handle(s.listTimesheets))
+	v1.GET("/audit", allow(pipeline.RoleAdmin, pipeline.RoleAuditor), handle(s.listAudit))
+	v1.GET("/corrections", allow(pipeline.RoleAdmin, pipeline.RoleAuditor), handle(s.listCorrections))
+	v1.GET("/settings", allow(pipeline.RoleAdmin), handle(s.getSettings))
+	v1.PUT("/settings", allow(pipeline.RoleAdmin), handle(s.putSettings))
 }

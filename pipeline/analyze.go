@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -68,11 +69,17 @@ type ValidationInput struct {
 	// Contracts finds committed contracts for cross-document rules; nil
 	// skips those rules.
 	Contracts ContractLookup
+	// Rules are the tenant's thresholds as JSON (TenantSettings.Rules);
+	// empty means the validator's defaults.
+	Rules json.RawMessage
 }
 
 // Validator runs the spec's rules and returns their findings.
 type Validator interface {
 	Validate(ctx context.Context, in ValidationInput) ([]Issue, error)
+	// CheckRules tells whether a tenant's thresholds are valid, in a
+	// plain-sentence error.
+	CheckRules(rules json.RawMessage) error
 }
 
 // Analyzer runs the in-process stages: read, classify, extract, validate.
@@ -109,7 +116,7 @@ type Timings struct {
 // Analyze reads, classifies, extracts and validates one file. A refused
 // input returns a *derrors.Refusal. An email returns Type email and its Parts,
 // unextracted.
-func (a Analyzer) Analyze(ctx context.Context, name string, data []byte, contracts ContractLookup) (Analysis, error) {
+func (a Analyzer) Analyze(ctx context.Context, name string, data []byte, contracts ContractLookup, rules json.RawMessage) (Analysis, error) {
 	var out Analysis
 	t0 := time.Now()
 	c, err := a.Reader.Read(ctx, name, data)
@@ -136,7 +143,7 @@ func (a Analyzer) Analyze(ctx context.Context, name string, data []byte, contrac
 		return out, fmt.Errorf("extract: %w", err)
 	}
 	t0 = time.Now()
-	out.Issues, err = a.Validator.Validate(ctx, ValidationInput{Type: out.Type, Fields: out.Fields, Text: c.Text, Contracts: contracts})
+	out.Issues, err = a.Validator.Validate(ctx, ValidationInput{Type: out.Type, Fields: out.Fields, Text: c.Text, Contracts: contracts, Rules: rules})
 	out.Timings.Validate = time.Since(t0)
 	if err != nil {
 		return out, fmt.Errorf("validate: %w", err)

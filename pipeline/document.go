@@ -56,6 +56,9 @@ type Document struct {
 	CommittedAt  *time.Time
 	Children     []string
 	Review       *ReviewRef
+	// UploadedBy is the principal that uploaded the document ("" for
+	// documents that arrived otherwise); it may not approve it.
+	UploadedBy string
 }
 
 // ReviewRef is the review task attached to a document, if any.
@@ -86,6 +89,28 @@ type ReviewTask struct {
 	DecidedAt  *time.Time
 	DecidedBy  string
 	Reason     string
+	// Assignee is the reviewer who claimed the task, "" when unclaimed.
+	Assignee  string
+	ClaimedAt *time.Time
+	// ApprovalsRequired is 2 when the tenant asks a second approver for
+	// one of the task's reasons; Approvals lists who approved so far.
+	ApprovalsRequired int
+	Approvals         []string
+	// DocumentType is the document's type, for the queue's filters.
+	DocumentType DocumentType
+}
+
+// ReviewFilter selects review tasks in the queue.
+type ReviewFilter struct {
+	Status       ReviewStatus
+	DocumentType DocumentType
+	// Code keeps tasks with this reason (a rule code).
+	Code string
+	// Assignee keeps tasks claimed by this reviewer; "none" keeps unclaimed ones.
+	Assignee string
+	// OlderThan keeps tasks created before this time.
+	OlderThan *time.Time
+	Limit     int
 }
 
 // Role is what an API key's holder may do.
@@ -96,11 +121,13 @@ const (
 	RoleUploader Role = "uploader"
 	RoleReviewer Role = "reviewer"
 	RoleAdmin    Role = "admin"
+	// RoleAuditor reads documents and the audit log, and changes nothing.
+	RoleAuditor Role = "auditor"
 )
 
 // ValidRole reports whether r is a known role.
 func ValidRole(r Role) bool {
-	return r == RoleUploader || r == RoleReviewer || r == RoleAdmin
+	return r == RoleUploader || r == RoleReviewer || r == RoleAdmin || r == RoleAuditor
 }
 
 // Tenant is one customer of docflow; every row carries its id.
@@ -135,4 +162,28 @@ type AuditEntry struct {
 	ReviewID   string
 	Details    map[string]any
 	At         time.Time
+}
+
+// AuditFilter selects entries of the audit log.
+type AuditFilter struct {
+	DocumentID string
+	Since      *time.Time
+	Limit      int
+}
+
+// Correction is one field a reviewer changed, kept to measure and improve
+// the extractors: the extracted value, the corrected one, who and when, and
+// the extraction that produced the first.
+type Correction struct {
+	DocumentID string    `json:"document_id"`
+	ReviewID   string    `json:"review_id"`
+	Field      string    `json:"field"`
+	Extracted  any       `json:"extracted"`
+	Corrected  any       `json:"corrected"`
+	Actor      string    `json:"actor"`
+	At         time.Time `json:"at"`
+	Extractor  string    `json:"extractor"`
+	Model      string    `json:"model"`
+	PromptID   string    `json:"prompt_id"`
+	PromptHash string    `json:"prompt_hash"`
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 
 	"github.com/docflow/docflow/derrors"
 )
@@ -26,6 +27,13 @@ func (s *Service) Approve(ctx context.Context, p Principal, in ApproveInput) (do
 	if err != nil {
 		return Document{}, err
 	}
+	if doc.UploadedBy != "" && doc.UploadedBy == p.KeyID {
+		return Document{}, fmt.Errorf("%w: whoever uploaded a document may not approve it", derrors.Forbidden)
+	}
+	if slices.Contains(task.Approvals, p.KeyID) {
+		return Document{}, fmt.Errorf("%w: you approved this task already; a second reviewer must approve it", derrors.Conflict)
+	}
+	partial := task.ApprovalsRequired > len(task.Approvals)+1
 	t := doc.Type
 	if in.DocumentType != "" {
 		t = in.DocumentType
@@ -43,9 +51,13 @@ func (s *Service) Approve(ctx context.Context, p Principal, in ApproveInput) (do
 	}
 	doc.Type, doc.Fields = t, fields
 	if t == TypeContract || t == TypeTimesheet {
+		settings, err := s.Store.TenantSettings(ctx, p.TenantID)
+		if err != nil {
+			return Document{}, err
+		}
 		textFindings := textIssues(doc.Issues)
 		doc.Issues, err = s.Analyzer.Validator.Validate(ctx, ValidationInput{
-			Type: t, Fields: fields, Contracts: s.Records.ContractLookup(p.TenantID)})
+			Type: t, Fields: fields, Contracts: s.Records.ContractLookup(p.TenantID), Rules: settings.Rules})
 		if err != nil {
 			return Document{}, err
 		}
@@ -55,8 +67,16 @@ func (s *Service) Approve(ctx context.Context, p Principal, in ApproveInput) (do
 	}
 	doc.Status, doc.Stage = StatusProcessing, StageCommit
 	doc.Review = &ReviewRef{ID: task.ID, Status: ReviewApproved}
-	d := Decision{Principal: p, ReviewID: task.ID, Approve: true, Document: doc,
+	if partial {
+		doc.Status, doc.Stage = StatusInReview, StageReview
+		doc.Review = &ReviewRef{ID: task.ID, Status: ReviewPending}
+	}
+	d := Decision{Principal: p, ReviewID: task.ID, Approve: true, Partial: partial, Document: doc,
 		Changes: changes(before, fields.Map()), Reason: in.Comment}
+	for field, c := range d.Changes {
+		d.Corrections = append(d.Corrections, Correction{DocumentID: doc.ID, ReviewID: task.ID, Field: field,
+			Extracted: c[0], Corrected: c[1], Actor: p.KeyID, At: s.now()})
+	}
 	if err := s.Store.Decide(ctx, d); err != nil {
 		return Document{}, err
 	}
@@ -106,6 +126,9 @@ func (s *Service) openTask(ctx context.Context, p Principal, reviewID string) (R
 	if task.Status != ReviewPending && task.Status != ReviewClaimed {
 		return ReviewTask{}, Document{}, fmt.Errorf("%w: review is already %s", derrors.Conflict, task.Status)
 	}
+	if task.Assignee != "" && task.Assignee != p.KeyID {
+		return ReviewTask{}, Document{}, fmt.Errorf("%w: another reviewer has claimed this task", derrors.Conflict)
+	}
 	doc, err := s.Store.Document(ctx, p.TenantID, task.DocumentID)
 	return task, doc, err
 }
@@ -124,4 +147,78 @@ func changes(before, after map[string]any) map[string][2]any {
 		}
 	}
 	return out
+}
+
+// Claim gives an open review task to the calling reviewer, so that no one
+// else works on it; claiming a task one holds already is a no-op.
+func (s *Service) Claim(ctx context.Context, p Principal, reviewID string) (ReviewTask, error) {
+	if p.Role != RoleReviewer {
+		return ReviewTask{}, fmt.Errorf("%w: only reviewers claim reviews", derrors.Forbidden)
+	}
+	return s.Store.Claim(ctx, p, reviewID)
+}
+
+// Release gives a claimed task back to the queue: its holder may, and an
+// admin may release anyone's (a reviewer who left).
+func (s *Service) Release(ctx context.Context, p Principal, reviewID string) (ReviewTask, error) {
+	if p.Role != RoleReviewer && p.Role != RoleAdmin {
+		return ReviewTask{}, fmt.Errorf("%w: only reviewers and admins release reviews", derrors.Forbidden)
+	}
+	return s.Store.Release(ctx, p, reviewID)
+}
+
+// UpdateSettings checks and stores a tenant's settings (admins only).
+func (s *Service) UpdateSettings(ctx context.Context, p Principal, ts TenantSettings) error {
+	if p.Role != RoleAdmin {
+		return fmt.Errorf("%w: only admins change settings", derrors.Forbidden)
+	}
+	if ts.Policy != nil {
+		if err := ts.Policy.Check(); err != nil {
+			return fmt.Errorf("%w: policy: %v", derrors.InvalidArgument, err)
+		}
+	}
+	if len(ts.Rules) > 0 {
+		if err := s.Analyzer.Validator.CheckRules(ts.Rules); err != nil {
+			return fmt.Errorf("%w: rules: %v", derrors.InvalidArgument, err)
+		}
+	}
+	return s.Store.UpdateTenantSettings(ctx, p, ts)
+}
+
+// RevalidateWaiting runs the rules again on the tenant's timesheets that
+// wait in review for the contract of document contractDocID, now that it
+// is committed. A timesheet left with no reason for review is committed.
+func (s *Service) RevalidateWaiting(ctx context.Context, tenantID, contractDocID string) (err error) {
+	defer derrors.Wrap(&err, "revalidate(%s)", contractDocID)
+	contract, err := s.Store.Document(ctx, tenantID, contractDocID)
+	if err != nil || contract.Fields.Contract == nil {
+		return err
+	}
+	key := ContractKey(contract.Fields.Contract.ContractNumber)
+	waiting, err := s.Store.WaitingForContract(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	settings, err := s.Store.TenantSettings(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	policy := settings.PolicyOr(s.Policy)
+	for _, d := range waiting {
+		if d.Fields.Timesheet == nil || ContractKey(d.Fields.Timesheet.ContractNumber) != key {
+			continue
+		}
+		textFindings := textIssues(d.Issues)
+		issues, err := s.Analyzer.Validator.Validate(ctx, ValidationInput{Type: d.Type, Fields: d.Fields,
+			Contracts: s.Records.ContractLookup(tenantID), Rules: settings.Rules})
+		if err != nil {
+			return err
+		}
+		d.Issues = append(issues, textFindings...)
+		reasons := policy.ReviewReasons(d.ID, d.Type, d.Issues)
+		if err := s.Store.Revalidated(ctx, d, reasons, len(reasons) == 0); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -14,13 +14,6 @@ import (
 	"github.com/google/uuid"
 )
 
-// Policy decides which documents a person must see.
-type Policy struct {
-	// AutoCommitWarnings lets documents whose findings are only warnings
-	// commit without review.
-	AutoCommitWarnings bool
-}
-
 // Service runs the stages of a document's journey over the stores.
 // HTTP handlers and queue workers are thin adapters around its methods.
 type Service struct {
@@ -28,7 +21,8 @@ type Service struct {
 	Records  Records
 	Files    Files
 	Analyzer Analyzer
-	Policy   Policy
+	// Policy is the routing policy of tenants that have not set their own.
+	Policy Policy
 	// Check runs the cheap intake checks (size, type sniffing, encryption)
 	// and returns a *derrors.Refusal for inputs that must be refused.
 	Check func(name string, data []byte) error
@@ -58,7 +52,7 @@ func (s *Service) Upload(ctx context.Context, p Principal, name string, r io.Rea
 	}
 	d := Document{
 		ID: uuid.NewString(), TenantID: p.TenantID, FileName: name, Size: int64(len(data)),
-		Status: StatusReceived, Stage: StageIntake, ReceivedAt: s.now(),
+		Status: StatusReceived, Stage: StageIntake, ReceivedAt: s.now(), UploadedBy: p.KeyID,
 	}
 	if int64(len(data)) > s.MaxUploadBytes {
 		d.Size = -1 // unknown: the rest was not read
@@ -131,8 +125,12 @@ func (s *Service) process(ctx context.Context, doc Document) error {
 	if err != nil {
 		return err
 	}
+	settings, err := s.Store.TenantSettings(ctx, doc.TenantID)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
-	a, err := s.Analyzer.Analyze(ctx, doc.FileName, data, s.Records.ContractLookup(doc.TenantID))
+	a, err := s.Analyzer.Analyze(ctx, doc.FileName, data, s.Records.ContractLookup(doc.TenantID), settings.Rules)
 	if err != nil {
 		return err
 	}
@@ -142,9 +140,10 @@ func (s *Service) process(ctx context.Context, doc Document) error {
 	if a.Type == TypeEmail {
 		return s.split(ctx, o, a.Parts)
 	}
-	if reasons := s.reviewReasons(a); len(reasons) > 0 {
+	policy := settings.PolicyOr(s.Policy)
+	if reasons := policy.ReviewReasons(doc.ID, a.Type, a.Issues); len(reasons) > 0 {
 		o.Review = &ReviewTask{ID: uuid.NewString(), TenantID: doc.TenantID, DocumentID: doc.ID,
-			Status: ReviewPending, Reasons: reasons, CreatedAt: s.now()}
+			Status: ReviewPending, Reasons: reasons, CreatedAt: s.now(), ApprovalsRequired: policy.ApprovalsRequired(reasons)}
 		o.Document.Status = StatusInReview
 		return s.Store.SaveOutcome(ctx, o)
 	}
@@ -159,21 +158,6 @@ func (s *Service) process(ctx context.Context, doc Document) error {
 	return s.Store.SaveOutcome(ctx, o)
 }
 
-// reviewReasons returns why a person must see the analysis; none means it
-// may commit on its own.
-func (s *Service) reviewReasons(a Analysis) []string {
-	var reasons []string
-	if a.Type != TypeContract && a.Type != TypeTimesheet {
-		reasons = append(reasons, "document.unclassified")
-	}
-	for _, i := range a.Issues {
-		if i.Severity == SeverityError || !s.Policy.AutoCommitWarnings {
-			reasons = append(reasons, i.Code)
-		}
-	}
-	return reasons
-}
-
 // split stores the parts of an email as child documents; the store inserts
 // them with their jobs in the same transaction as the email's outcome.
 func (s *Service) split(ctx context.Context, o Outcome, parts []Part) error {
@@ -181,7 +165,7 @@ func (s *Service) split(ctx context.Context, o Outcome, parts []Part) error {
 		sum := sha256.Sum256(p.Data)
 		child := Document{ID: uuid.NewString(), TenantID: o.Document.TenantID, ParentID: o.Document.ID,
 			FileName: p.Name, Size: int64(len(p.Data)), SHA256: hex.EncodeToString(sum[:]),
-			Status: StatusReceived, Stage: StageIntake, ReceivedAt: s.now()}
+			Status: StatusReceived, Stage: StageIntake, ReceivedAt: s.now(), UploadedBy: o.Document.UploadedBy}
 		if s.Check != nil {
 			if ref, ok := derrors.AsRefusal(s.Check(p.Name, p.Data)); ok {
 				child.Status, child.Refusal, child.RefusalMessage = StatusRefused, ref.Code, ref.Message

@@ -10,6 +10,9 @@ import (
 const (
 	JobProcess = "process_document"
 	JobCommit  = "commit_document"
+	// JobRevalidate re-validates the timesheets that wait in review for the
+	// contract just committed (DocumentID is the contract's document).
+	JobRevalidate = "revalidate_waiting"
 )
 
 // Job names the next piece of work for a document; the store enqueues it
@@ -61,6 +64,11 @@ type Decision struct {
 	// Changes lists each corrected field with its value before and after.
 	Changes map[string][2]any
 	Reason  string
+	// Partial is a first approval of a task that needs two: it is recorded,
+	// the task is released for the second reviewer, nothing is committed.
+	Partial bool
+	// Corrections are kept for the evaluation datasets.
+	Corrections []Correction
 }
 
 // Store keeps documents, their state, review tasks and the audit log. Every
@@ -68,6 +76,8 @@ type Decision struct {
 // job enqueue it in the same transaction.
 type Store interface {
 	CreateTenant(ctx context.Context, name string) (Tenant, error)
+	TenantSettings(ctx context.Context, tenantID string) (TenantSettings, error)
+	UpdateTenantSettings(ctx context.Context, p Principal, s TenantSettings) error
 	CreateAPIKey(ctx context.Context, tenantID string, role Role) (APIKey, error)
 	Authenticate(ctx context.Context, secret string) (Principal, error)
 
@@ -92,12 +102,24 @@ type Store interface {
 	// MarkCommitted records that the document's rows are in the system of record.
 	MarkCommitted(ctx context.Context, tenantID, id string, at time.Time) error
 
-	Reviews(ctx context.Context, tenantID string, status ReviewStatus) ([]ReviewTask, error)
+	Reviews(ctx context.Context, tenantID string, f ReviewFilter) ([]ReviewTask, error)
 	Review(ctx context.Context, tenantID, id string) (ReviewTask, error)
+	// Claim assigns an open task to a reviewer; a task claimed by another
+	// gives derrors.Conflict. Release unassigns it.
+	Claim(ctx context.Context, p Principal, reviewID string) (ReviewTask, error)
+	Release(ctx context.Context, p Principal, reviewID string) (ReviewTask, error)
+	// WaitingForContract lists the timesheets in review whose open task
+	// waits for a contract (timesheet.unknown_contract).
+	WaitingForContract(ctx context.Context, tenantID string) ([]Document, error)
+	// Revalidated stores new findings for a document in review; with
+	// commit set it closes the task as approved by the pipeline and
+	// enqueues the commit, in one transaction.
+	Revalidated(ctx context.Context, d Document, reasons []string, commit bool) error
+	Corrections(ctx context.Context, tenantID string) ([]Correction, error)
 	// Decide records a decision, its audit entry and (on approval) the
 	// commit job in one transaction.
 	Decide(ctx context.Context, d Decision) error
-	Audit(ctx context.Context, tenantID, documentID string) ([]AuditEntry, error)
+	Audit(ctx context.Context, tenantID string, f AuditFilter) ([]AuditEntry, error)
 }
 
 // Records is the system of record in MariaDB.

@@ -44,6 +44,30 @@ func (CommitArgs) Kind() string { return pipeline.JobCommit }
 // InsertOpts bounds the attempts.
 func (CommitArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: MaxAttempts} }
 
+// RevalidateArgs re-validates the timesheets waiting for a contract that
+// was just committed.
+type RevalidateArgs struct {
+	TenantID   string `json:"tenant_id"`
+	DocumentID string `json:"document_id"`
+}
+
+// Kind names the job in River's tables.
+func (RevalidateArgs) Kind() string { return pipeline.JobRevalidate }
+
+// InsertOpts bounds the attempts.
+func (RevalidateArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: MaxAttempts} }
+
+// RevalidateWorker runs pipeline.Service.RevalidateWaiting.
+type RevalidateWorker struct {
+	river.WorkerDefaults[RevalidateArgs]
+	Service *pipeline.Service
+}
+
+// Work re-validates and maps the outcome onto River.
+func (w *RevalidateWorker) Work(ctx context.Context, job *river.Job[RevalidateArgs]) error {
+	return controls(w.Service.RevalidateWaiting(ctx, job.Args.TenantID, job.Args.DocumentID))
+}
+
 // ProcessWorker runs pipeline.Service.Process.
 type ProcessWorker struct {
 	river.WorkerDefaults[ProcessArgs]
@@ -112,6 +136,7 @@ func NewClient(pool *pgxpool.Pool, svc *pipeline.Service, cfg Config) (*river.Cl
 		workers := river.NewWorkers()
 		river.AddWorker(workers, &ProcessWorker{Service: svc})
 		river.AddWorker(workers, &CommitWorker{Service: svc})
+		river.AddWorker(workers, &RevalidateWorker{Service: svc})
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
 		rc.FetchPollInterval = cfg.FetchPoll
@@ -140,6 +165,8 @@ func (i Inserter) EnqueueTx(ctx context.Context, tx pgx.Tx, job pipeline.Job) er
 		args = ProcessArgs{TenantID: job.TenantID, DocumentID: job.DocumentID}
 	case pipeline.JobCommit:
 		args = CommitArgs{TenantID: job.TenantID, DocumentID: job.DocumentID}
+	case pipeline.JobRevalidate:
+		args = RevalidateArgs{TenantID: job.TenantID, DocumentID: job.DocumentID}
 	default:
 		return fmt.Errorf("queue: unknown job kind %q", job.Kind)
 	}

@@ -103,7 +103,7 @@ func extractFile(ctx context.Context, an pipeline.Analyzer, path string) result 
 // analysed in turn and listed as attachments.
 func analyze(ctx context.Context, an pipeline.Analyzer, name string, data []byte) result {
 	start := timeNow()
-	a, err := an.Analyze(ctx, name, data, nil)
+	a, err := an.Analyze(ctx, name, data, nil, nil)
 	r := result{DocumentType: string(a.Type), TypeScore: a.TypeScore, Format: a.Format}
 	defer func() { r.ElapsedSeconds = timeNow().Sub(start).Seconds() }()
 	if err != nil {

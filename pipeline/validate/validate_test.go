@@ -687,3 +687,36 @@ func TestWeeklyMessageNamesTheISOWeek(t *testing.T) {
 		}
 	}
 }
+
+func TestTenantRules(t *testing.T) {
+	t.Parallel()
+	v := validate.New(validate.DefaultConfig())
+	rate := 12.30
+	c := &pipeline.Contract{HourlyRate: &rate}
+	in := pipeline.ValidationInput{Type: pipeline.TypeContract, Fields: pipeline.Fields{Contract: c}}
+	has := func(issues []pipeline.Issue) bool {
+		for _, i := range issues {
+			if i.Code == validate.CodeContractRateBelowMinimum {
+				return true
+			}
+		}
+		return false
+	}
+	issues, err := v.Validate(context.Background(), in)
+	if err != nil || has(issues) {
+		t.Fatalf("default minimum: %v, %v", issues, err)
+	}
+	in.Rules = []byte(`{"min_hourly_rate": 12.50}`)
+	issues, err = v.Validate(context.Background(), in)
+	if err != nil || !has(issues) {
+		t.Fatalf("tenant minimum 12.50: rate 12.30 not flagged (%v, %v)", issues, err)
+	}
+	for _, bad := range []string{`{"min_hourly_rate": -1}`, `{"no_such_rule": 1}`, `[1]`} {
+		if err := v.CheckRules([]byte(bad)); err == nil {
+			t.Errorf("CheckRules(%s) accepted", bad)
+		}
+	}
+	if err := v.CheckRules([]byte(`{"max_daily_hours": 12}`)); err != nil {
+		t.Errorf("CheckRules of a valid override: %v", err)
+	}
+}

@@ -8,8 +8,10 @@
 package validate
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -44,6 +46,13 @@ func (v *Validator) Validate(ctx context.Context, in pipeline.ValidationInput) (
 	if v.err != nil {
 		return nil, fmt.Errorf("validation config: %w", v.err)
 	}
+	if len(in.Rules) > 0 {
+		tv, err := v.withRules(in.Rules)
+		if err != nil {
+			return nil, fmt.Errorf("tenant rules: %w", err)
+		}
+		v = tv
+	}
 	issues := []pipeline.Issue{}
 	var required []string
 	switch in.Type {
@@ -65,6 +74,28 @@ func (v *Validator) Validate(ctx context.Context, in pipeline.ValidationInput) (
 	issues = append(issues, v.lowConfidenceIssues(in.Fields, required)...)
 	sortIssues(issues)
 	return issues, nil
+}
+
+// CheckRules tells whether a tenant's thresholds (JSON of Config's
+// fields; absent ones keep this Validator's values) are valid.
+func (v *Validator) CheckRules(rules json.RawMessage) error {
+	_, err := v.withRules(rules)
+	return err
+}
+
+// withRules returns a Validator with a tenant's thresholds laid over v's.
+func (v *Validator) withRules(rules json.RawMessage) (*Validator, error) {
+	cfg := v.cfg
+	dec := json.NewDecoder(bytes.NewReader(rules))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		return nil, fmt.Errorf("reading the thresholds: %v", err)
+	}
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Validator{cfg: cfg}, nil
 }
 
 // sortIssues orders issues by the spec's table, then by their first field

@@ -23,11 +23,15 @@ func (s *Store) audit(ctx context.Context, tx pgx.Tx, e pipeline.AuditEntry) err
 	return err
 }
 
-// Audit returns the audit trail of one document of the tenant, oldest first.
-func (s *Store) Audit(ctx context.Context, tenantID, documentID string) ([]pipeline.AuditEntry, error) {
+// Audit returns the tenant's audit entries that pass the filter, oldest first.
+func (s *Store) Audit(ctx context.Context, tenantID string, f pipeline.AuditFilter) ([]pipeline.AuditEntry, error) {
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 1000
+	}
 	rows, err := s.pool.Query(ctx, `SELECT tenant_id, actor, action, coalesce(document_id::text, ''),
 		coalesce(review_id::text, ''), details, at FROM audit_log
-		WHERE tenant_id = $1 AND document_id = $2 ORDER BY at, id`, tenantID, documentID)
+		WHERE tenant_id = $1 AND ($2 = '' OR document_id = nullif($2, '')::uuid) AND ($3::timestamptz IS NULL OR at >= $3)
+		ORDER BY at, id LIMIT $4`, tenantID, f.DocumentID, f.Since, f.Limit)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -16,7 +17,7 @@ const documentColumns = `d.id, d.tenant_id, coalesce(d.parent_id::text, ''), d.f
 	d.sha256, d.storage_key, d.status, d.document_type, d.type_score, d.format, d.fields, d.confidence, d.sources,
 	d.issues, d.refusal, d.refusal_message, d.stage, d.stage_status, d.error_code, d.error_message,
 	d.attempts, d.timings, d.received_at, d.updated_at, d.committed_at,
-	r.id, r.status,
+	d.uploaded_by, r.id, r.status,
 	ARRAY(SELECT c.id::text FROM documents c WHERE c.parent_id = d.id ORDER BY c.received_at, c.file_name)`
 
 // documentFrom joins each document with its latest review task.
@@ -33,7 +34,7 @@ func scanDocument(row pgx.Row) (pipeline.Document, error) {
 		&d.SHA256, &d.StorageKey, &status, &dtype, &d.TypeScore, &d.Format, &fields, &conf, &sources,
 		&issues, &d.Refusal, &d.RefusalMessage, &d.Stage, &d.StageStatus, &d.ErrorCode, &d.ErrorMessage,
 		&d.Attempts, &timings, &d.ReceivedAt, &d.UpdatedAt, &d.CommittedAt,
-		&reviewID, &reviewStatus, &d.Children)
+		&d.UploadedBy, &reviewID, &reviewStatus, &d.Children)
 	if err != nil {
 		return d, err
 	}
@@ -93,10 +94,10 @@ func insertDocument(ctx context.Context, tx pgx.Tx, d pipeline.Document) error {
 		parent = &d.ParentID
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO documents (id, tenant_id, parent_id, file_name, media_type, size_bytes,
-		sha256, storage_key, status, refusal, refusal_message, stage, stage_status, error_code, error_message, received_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		sha256, storage_key, status, refusal, refusal_message, stage, stage_status, error_code, error_message, received_at, uploaded_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 		d.ID, d.TenantID, parent, d.FileName, d.MediaType, d.Size, d.SHA256, d.StorageKey, string(d.Status),
-		d.Refusal, d.RefusalMessage, d.Stage, d.StageStatus, d.ErrorCode, d.ErrorMessage, d.ReceivedAt)
+		d.Refusal, d.RefusalMessage, d.Stage, d.StageStatus, d.ErrorCode, d.ErrorMessage, d.ReceivedAt, d.UploadedBy)
 	return err
 }
 
@@ -219,7 +220,7 @@ func (s *Store) SaveOutcome(ctx context.Context, o pipeline.Outcome) error {
 		if d.Status != pipeline.StatusCommitted || (d.Type != pipeline.TypeContract && d.Type != pipeline.TypeTimesheet) {
 			return nil
 		}
-		return s.audit(ctx, tx, pipeline.AuditEntry{TenantID: d.TenantID, Actor: "pipeline", Action: "document.committed", DocumentID: d.ID})
+		return s.committed(ctx, tx, d.TenantID, d.ID, d.Type)
 	})
 }
 
@@ -246,14 +247,30 @@ func (s *Store) SaveStageError(ctx context.Context, d pipeline.Document, status 
 // MarkCommitted records that the document is in the system of record.
 func (s *Store) MarkCommitted(ctx context.Context, tenantID, id string, at time.Time) error {
 	return withAsyncTx(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE documents SET status = 'committed', stage = 'commit', stage_status = 'done',
+		var dtype string
+		err := tx.QueryRow(ctx, `UPDATE documents SET status = 'committed', stage = 'commit', stage_status = 'done',
 			error_code = '', error_message = '', committed_at = $3, updated_at = now()
-			WHERE tenant_id = $1 AND id = $2 AND status <> 'committed'`, tenantID, id, at)
-		if err != nil || tag.RowsAffected() == 0 {
+			WHERE tenant_id = $1 AND id = $2 AND status <> 'committed' RETURNING document_type`, tenantID, id, at).Scan(&dtype)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil // committed already
+		}
+		if err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, pipeline.AuditEntry{TenantID: tenantID, Actor: "pipeline", Action: "document.committed", DocumentID: id})
+		return s.committed(ctx, tx, tenantID, id, pipeline.DocumentType(dtype))
 	})
+}
+
+// committed audits a commit and, for a contract, enqueues the re-validation
+// of the timesheets that wait for it.
+func (s *Store) committed(ctx context.Context, tx pgx.Tx, tenantID, id string, t pipeline.DocumentType) error {
+	if err := s.audit(ctx, tx, pipeline.AuditEntry{TenantID: tenantID, Actor: "pipeline", Action: "document.committed", DocumentID: id}); err != nil {
+		return err
+	}
+	if t != pipeline.TypeContract {
+		return nil
+	}
+	return s.queue.EnqueueTx(ctx, tx, pipeline.Job{Kind: pipeline.JobRevalidate, TenantID: tenantID, DocumentID: id})
 }
 
 func nonNil(m map[string]float64) map[string]float64 {

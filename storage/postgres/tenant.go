@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -11,6 +12,7 @@ import (
 	"github.com/docflow/docflow/derrors"
 	"github.com/docflow/docflow/pipeline"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 )
 
 // keyPrefix starts every API key, so that secret scanners can find leaks.
@@ -27,11 +29,44 @@ func (s *Store) CreateTenant(ctx context.Context, name string) (pipeline.Tenant,
 	return t, err
 }
 
+// TenantSettings returns a tenant's settings (empty ones when never set).
+func (s *Store) TenantSettings(ctx context.Context, tenantID string) (pipeline.TenantSettings, error) {
+	var raw []byte
+	var ts pipeline.TenantSettings
+	err := s.pool.QueryRow(ctx, "SELECT settings FROM tenants WHERE id = $1", tenantID).Scan(&raw)
+	if isInvalidID(err) {
+		return ts, fmt.Errorf("tenant %q: %w", tenantID, derrors.NotFound)
+	}
+	if err != nil {
+		return ts, notFound(err, "tenant")
+	}
+	if err := json.Unmarshal(raw, &ts); err != nil {
+		return ts, fmt.Errorf("tenant %s: stored settings: %w", tenantID, err)
+	}
+	return ts, nil
+}
+
+// UpdateTenantSettings replaces a tenant's settings, with an audit entry.
+func (s *Store) UpdateTenantSettings(ctx context.Context, p pipeline.Principal, ts pipeline.TenantSettings) error {
+	raw, err := json.Marshal(ts)
+	if err != nil {
+		return err
+	}
+	return WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "UPDATE tenants SET settings = $2 WHERE id = $1", p.TenantID, raw); err != nil {
+			return err
+		}
+		var details map[string]any
+		_ = json.Unmarshal(raw, &details)
+		return s.audit(ctx, tx, pipeline.AuditEntry{TenantID: p.TenantID, Actor: p.KeyID, Action: "tenant.settings_changed", Details: details})
+	})
+}
+
 // CreateAPIKey makes a new random key for a tenant and role. Only its hash
 // is stored; the secret is in the returned key and nowhere else.
 func (s *Store) CreateAPIKey(ctx context.Context, tenantID string, role pipeline.Role) (pipeline.APIKey, error) {
 	if !pipeline.ValidRole(role) {
-		return pipeline.APIKey{}, fmt.Errorf("%w: role %q: want uploader, reviewer or admin", derrors.InvalidArgument, role)
+		return pipeline.APIKey{}, fmt.Errorf("%w: role %q: want uploader, reviewer, admin or auditor", derrors.InvalidArgument, role)
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {

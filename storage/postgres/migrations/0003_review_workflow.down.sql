@@ -1,0 +1,10 @@
+DROP TRIGGER audit_log_no_change ON audit_log;
+DROP FUNCTION audit_log_append_only();
+ALTER TABLE api_keys DROP CONSTRAINT api_keys_role_check;
+ALTER TABLE api_keys ADD CONSTRAINT api_keys_role_check CHECK (role IN ('uploader', 'reviewer', 'admin'));
+DROP TABLE corrections;
+DROP TABLE review_approvals;
+ALTER TABLE review_tasks DROP COLUMN approvals_required;
+ALTER TABLE review_tasks DROP COLUMN claimed_at;
+ALTER TABLE review_tasks DROP COLUMN assignee;
+ALTER TABLE documents DROP COLUMN uploaded_by;
