@@ -55,7 +55,9 @@ type RevalidateArgs struct {
 func (RevalidateArgs) Kind() string { return pipeline.JobRevalidate }
 
 // InsertOpts bounds the attempts.
-func (RevalidateArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: MaxAttempts} }
+func (RevalidateArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: MaxAttempts}
+}
 
 // RevalidateWorker runs pipeline.Service.RevalidateWaiting.
 type RevalidateWorker struct {

@@ -13,64 +13,6 @@ import (
 
 var _ pipeline.Records = (*Records)(nil)
 
-// Commit upserts the document's contract or timesheet (with its entries)
-// in one transaction, keyed by the document id: running it twice leaves
-// the same rows.
-func (r *Records) Commit(ctx context.Context, d pipeline.Document) error {
-	now := time.Now().UTC()
-	return WithTx(ctx, r.db, func(tx *sql.Tx) error {
-		switch {
-		case d.Type == pipeline.TypeContract && d.Fields.Contract != nil:
-			return upsertContract(ctx, tx, d, *d.Fields.Contract, now)
-		case d.Type == pipeline.TypeTimesheet && d.Fields.Timesheet != nil:
-			return upsertTimesheet(ctx, tx, d, *d.Fields.Timesheet, now)
-		}
-		return fmt.Errorf("document %s of type %q has no fields to commit: %w", d.ID, d.Type, derrors.Permanent)
-	})
-}
-
-func upsertContract(ctx context.Context, tx *sql.Tx, d pipeline.Document, c pipeline.Contract, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO contracts (tenant_id, document_id, contract_number, contract_key,
-		agency_name, agency_siret, client_name, client_siret, worker_name, job_title, start_date, end_date,
-		hourly_rate, weekly_hours, work_location, reason, committed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON DUPLICATE KEY UPDATE contract_number = VALUES(contract_number), contract_key = VALUES(contract_key),
-		agency_name = VALUES(agency_name), agency_siret = VALUES(agency_siret), client_name = VALUES(client_name),
-		client_siret = VALUES(client_siret), worker_name = VALUES(worker_name), job_title = VALUES(job_title),
-		start_date = VALUES(start_date), end_date = VALUES(end_date), hourly_rate = VALUES(hourly_rate),
-		weekly_hours = VALUES(weekly_hours), work_location = VALUES(work_location), reason = VALUES(reason)`,
-		d.TenantID, d.ID, c.ContractNumber, pipeline.ContractKey(c.ContractNumber),
-		null(c.AgencyName), null(c.AgencySIRET), null(c.ClientName), null(c.ClientSIRET), null(c.WorkerName),
-		null(c.JobTitle), date(c.StartDate), date(c.EndDate), c.HourlyRate, c.WeeklyHours,
-		null(c.WorkLocation), null(c.Reason), now)
-	return err
-}
-
-func upsertTimesheet(ctx context.Context, tx *sql.Tx, d pipeline.Document, t pipeline.Timesheet, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO timesheets (tenant_id, document_id, contract_number, contract_key,
-		worker_name, client_name, period_start, period_end, total_hours, committed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON DUPLICATE KEY UPDATE contract_number = VALUES(contract_number), contract_key = VALUES(contract_key),
-		worker_name = VALUES(worker_name), client_name = VALUES(client_name), period_start = VALUES(period_start),
-		period_end = VALUES(period_end), total_hours = VALUES(total_hours)`,
-		d.TenantID, d.ID, t.ContractNumber, pipeline.ContractKey(t.ContractNumber), null(t.WorkerName),
-		null(t.ClientName), date(t.PeriodStart), date(t.PeriodEnd), t.TotalHours, now)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM timesheet_entries WHERE tenant_id = ? AND document_id = ?", d.TenantID, d.ID); err != nil {
-		return err
-	}
-	for _, e := range t.Entries {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO timesheet_entries (tenant_id, document_id, work_date, hours)
-			VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE hours = hours + VALUES(hours)`,
-			d.TenantID, d.ID, e.Date.Time, pipeline.Round2(e.Hours)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 const contractColumns = `tenant_id, document_id, contract_number, agency_name, agency_siret, client_name,
 	client_siret, worker_name, job_title, start_date, end_date, hourly_rate, weekly_hours, work_location,
 	reason, committed_at`

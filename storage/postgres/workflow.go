@@ -93,4 +93,3 @@ func (s *Store) Corrections(ctx context.Context, tenantID string) ([]pipeline.Co
 	}
 	return out, rows.Err()
 }
-
