@@ -11,6 +11,9 @@ SHELL := bash
 # Go lives in /usr/local/go on our machines; tools go install'ed in ~/go/bin.
 export PATH := $(PATH):/usr/local/go/bin:$(HOME)/go/bin
 
+# A go.work file in a parent folder (say /tmp) must not change our build.
+export GOWORK := off
+
 GO            ?= go
 BIN           ?= bin/docflow
 PKGS          ?= ./...
