@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/docflow/docflow/derrors"
+	"github.com/docflow/docflow/evals/dataset"
 	"github.com/docflow/docflow/pipeline"
 	"github.com/docflow/docflow/pipeline/testdocs"
 )
@@ -249,5 +250,32 @@ func TestSamplingAndSettings(t *testing.T) {
 	}
 	if _, err := e.pool.Exec(context.Background(), "DELETE FROM audit_log"); err == nil {
 		t.Error("the audit log accepted a DELETE")
+	}
+}
+
+func TestReviewedDocumentsExportAsDataset(t *testing.T) {
+	t.Parallel()
+	e := setup(t, envOptions{})
+	tn := e.tenant("Agence S")
+	var d, clean document
+	e.upload(tn.uploader, "c.pdf", contractWithLowRate("CM-2026-015015"), &d)
+	e.upload(tn.uploader, "ok.pdf", testdocs.PDF(testdocs.Contract(testdocs.ValidContract("CM-2026-015016"))), &clean)
+	e.waitStatus(tn.uploader, d.ID, "in_review")
+	e.waitStatus(tn.uploader, clean.ID, "committed")
+	id := e.pendingReview(tn.reviewer, d.ID)
+	e.postJSON("/v1/reviews/"+id+"/approve", tn.reviewer, map[string]any{"fields": map[string]any{"hourly_rate": 12.75}}, nil)
+	e.waitStatus(tn.uploader, d.ID, "committed")
+	dir := t.TempDir() + "/ds"
+	n, err := dataset.ExportReviewed(context.Background(), e.store, e.svc.Files, tn.id, dir)
+	if err != nil || n != 1 {
+		t.Fatalf("exported %d (%v), want the one reviewed document", n, err)
+	}
+	lines, err := dataset.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := lines[0]
+	if l.DocumentType != "contract" || l.Fields["hourly_rate"] != 12.75 || !l.HasTag("corrected") || len(l.ExpectedIssues) != 0 {
+		t.Errorf("exported line = %+v", l)
 	}
 }

@@ -5,6 +5,8 @@
 //	docflow tenant create NAME [--json]
 //	docflow apikey create --tenant ID --role uploader|reviewer|admin [--json]
 //	docflow extract [--json] FILE...
+//	docflow replay --dataset DIR --uploader-key K --reviewer-key K [--url URL]
+//	docflow dataset export --tenant ID --dir DIR
 //
 // Settings come from the environment (see package config).
 package main
@@ -24,6 +26,8 @@ const usage = `usage:
   docflow tenant create NAME [--json]
   docflow apikey create --tenant ID --role uploader|reviewer|admin [--json]
   docflow extract [--json] FILE...
+  docflow replay --dataset DIR --uploader-key K --reviewer-key K [--url URL]
+  docflow dataset export --tenant ID --dir DIR
 `
 
 func main() {
@@ -51,6 +55,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return apikeyCmd(ctx, rest, stdout)
 	case "extract":
 		return extract(ctx, rest, stdout, stderr)
+	case "dataset":
+		return datasetCmd(ctx, rest, stdout)
+	case "replay":
+		return replay(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
