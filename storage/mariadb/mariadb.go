@@ -1,7 +1,10 @@
 // Package mariadb is the system of record in MariaDB: the contracts and
 // timesheets (with their entries) that the rest of the HR platform reads,
 // keyed by the document they came from, the tenant on every row. Commits
-// are idempotent upserts, so a commit job that runs twice writes once.
+// are idempotent upserts, so a commit job that runs twice writes once; in
+// the same transaction they keep the summary tables in step (hours per
+// worker, client and ISO week; hours and amounts per contract and month),
+// which RebuildSummaries can recompute from the base tables.
 package mariadb
 
 import (
@@ -46,23 +49,6 @@ func Open(ctx context.Context, dsn string) (*sql.DB, error) {
 	return db, nil
 }
 
-// WithTx runs fn in one transaction, committed when fn returns nil.
-func WithTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) (err error) {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
-	if err = fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
@@ -71,7 +57,8 @@ var migrationName = regexp.MustCompile(`^(\d{4})_[a-z0-9_]+\.(up|down)\.sql$`)
 // Migrate applies the embedded migrations that are not yet applied, in
 // order, under a named lock. MariaDB commits DDL implicitly, so each
 // statement of a migration counts on its own and migrations are written to
-// be applied once, recorded right after.
+// be applied once, recorded right after (0002 on is written to survive a
+// second run too).
 func Migrate(ctx context.Context, db *sql.DB) error {
 	conn, err := db.Conn(ctx)
 	if err != nil {
@@ -104,6 +91,11 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 				return fmt.Errorf("mariadb migration %s: %w", m.name, err)
 			}
 		}
+		if after := afterMigration[m.version]; after != nil {
+			if err := after(ctx, conn); err != nil {
+				return fmt.Errorf("mariadb migration %s: %w", m.name, err)
+			}
+		}
 		if _, err := conn.ExecContext(ctx, "INSERT INTO docflow_migrations (version, name) VALUES (?, ?)", m.version, m.name); err != nil {
 			return err
 		}
@@ -125,6 +117,14 @@ func CheckSchema(ctx context.Context, db *sql.DB) error {
 		return fmt.Errorf("mariadb schema is at version %d, want %d: run docflow migrate", latest, want)
 	}
 	return nil
+}
+
+// afterMigration holds the Go steps that complete a migration, run after
+// its statements and before it is recorded; like the statements, they may
+// run again.
+var afterMigration = map[int]func(ctx context.Context, conn *sql.Conn) error{
+	// 0002_summaries: key the existing timesheets and fill the summaries.
+	2: func(ctx context.Context, conn *sql.Conn) error { return rebuildSummaries(ctx, conn, "") },
 }
 
 type migration struct {
