@@ -55,6 +55,31 @@ func TestUploadToCommitted(t *testing.T) {
 	if n := e.count("SELECT count(*) FROM audit_log WHERE document_id = $1 AND action = 'document.committed'", ts.ID); n != 1 {
 		t.Errorf("%d commit audit entries, want 1", n)
 	}
+	// The summary tables were kept in the same commit.
+	var weeks struct {
+		Items []struct {
+			WorkerName string  `json:"worker_name"`
+			ISOWeek    int     `json:"iso_week"`
+			Hours      float64 `json:"hours"`
+		} `json:"items"`
+	}
+	if code := e.getJSON("/v1/summaries/weekly-hours?worker=%C3%A9lodie%20lef%C3%A8vre", tn.uploader, &weeks); code != http.StatusOK {
+		t.Fatalf("GET weekly hours: %d", code)
+	}
+	if len(weeks.Items) != 1 || weeks.Items[0].ISOWeek != 10 || weeks.Items[0].Hours != 37.5 {
+		t.Errorf("weekly hours = %+v, want week 10 with 37.5 hours", weeks.Items)
+	}
+	var months struct {
+		Items []struct {
+			Month  int     `json:"month"`
+			Hours  float64 `json:"hours"`
+			Amount float64 `json:"amount"`
+		} `json:"items"`
+	}
+	e.getJSON("/v1/contracts/CM-2026-004512/months", tn.uploader, &months)
+	if len(months.Items) != 1 || months.Items[0].Month != 3 || months.Items[0].Amount != 504.38 {
+		t.Errorf("contract months = %+v, want March, 37.5 h x 13.45 = 504.38", months.Items)
+	}
 }
 
 // contractWithLowRate is a contract whose rate is below the minimum wage.

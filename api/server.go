@@ -28,12 +28,16 @@ type Authenticator interface {
 type Server struct {
 	svc  *pipeline.Service
 	auth Authenticator
+	sums Summaries
 }
 
 // New returns the HTTP handler of the API.
-func New(svc *pipeline.Service, auth Authenticator) http.Handler {
+func New(svc *pipeline.Service, auth Authenticator, opts ...Option) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{svc: svc, auth: auth}
+	for _, o := range opts {
+		o(s)
+	}
 	r := gin.New()
 	r.Use(gin.Recovery())
 	r.MaxMultipartMemory = 8 << 20
@@ -63,6 +67,8 @@ func (s *Server) routes(r *gin.Engine) {
 	v1.POST("/reviews/:id/reject", allow(pipeline.RoleReviewer), handle(s.rejectReview))
 	v1.GET("/contracts/:contract_number", allow(all...), handle(s.getContract))
 	v1.GET("/timesheets", allow(all...), handle(s.listTimesheets))
+	v1.GET("/contracts/:contract_number/months", allow(all...), handle(s.listContractMonths))
+	v1.GET("/summaries/weekly-hours", allow(all...), handle(s.listWeeklyHours))
 	v1.GET("/audit", allow(pipeline.RoleAdmin, pipeline.RoleAuditor), handle(s.listAudit))
 	v1.GET("/corrections", allow(pipeline.RoleAdmin, pipeline.RoleAuditor), handle(s.listCorrections))
 	v1.GET("/settings", allow(pipeline.RoleAdmin), handle(s.getSettings))

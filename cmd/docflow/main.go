@@ -4,9 +4,11 @@
 //	docflow migrate
 //	docflow tenant create NAME [--json]
 //	docflow apikey create --tenant ID --role uploader|reviewer|admin [--json]
+//	docflow user create --tenant ID --email E --name N --role R [--json] < password
 //	docflow extract [--json] FILE...
 //	docflow replay --dataset DIR --uploader-key K --reviewer-key K [--url URL]
 //	docflow dataset export --tenant ID --dir DIR
+//	docflow summaries rebuild [--tenant ID]
 //
 // Settings come from the environment (see package config).
 package main
@@ -28,6 +30,7 @@ const usage = `usage:
   docflow extract [--json] FILE...
   docflow replay --dataset DIR --uploader-key K --reviewer-key K [--url URL]
   docflow dataset export --tenant ID --dir DIR
+  docflow summaries rebuild [--tenant ID]
 `
 
 func main() {
@@ -53,8 +56,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return tenantCmd(ctx, rest, stdout)
 	case "apikey":
 		return apikeyCmd(ctx, rest, stdout)
+	case "user":
+		return userCmd(ctx, rest, passwordInput, stdout)
 	case "extract":
 		return extract(ctx, rest, stdout, stderr)
+	case "summaries":
+		return summariesCmd(ctx, rest, stdout)
 	case "dataset":
 		return datasetCmd(ctx, rest, stdout)
 	case "replay":

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,10 +96,51 @@ func TestTenantAndKeyCommands(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &k); err != nil || k.ID == "" || !strings.HasPrefix(k.Key, "dfk_") || k.TenantID != tn.ID || k.Role != "reviewer" {
 		t.Fatalf("key = %s (%v)", out.String(), err)
 	}
+	out.Reset()
+	if err := run(ctx, []string{"summaries", "rebuild", "--tenant", tn.ID}, &out, &errb); err != nil || !strings.Contains(out.String(), "rebuilt") {
+		t.Errorf("summaries rebuild: %v %q", err, out.String())
+	}
 	if err := run(ctx, []string{"apikey", "create", "--tenant", tn.ID, "--role", "owner"}, &out, &errb); err == nil {
 		t.Error("a key with an unknown role was made")
 	}
 	if err := run(ctx, []string{"apikey", "create", "--tenant", "00000000-0000-0000-0000-000000000000", "--role", "admin"}, &out, &errb); err == nil {
 		t.Error("a key for a missing tenant was made")
+	}
+}
+
+// TestUserCommand creates a person of the desk, the password on stdin.
+func TestUserCommand(t *testing.T) {
+	t.Setenv("DOCFLOW_POSTGRES_URL", dbtest.PostgresURL(t))
+	t.Setenv("DOCFLOW_MARIADB_DSN", dbtest.MariaDBDSN(t))
+	t.Setenv("DOCFLOW_DATA_DIR", t.TempDir())
+	ctx := context.Background()
+	var out, errb bytes.Buffer
+	if err := run(ctx, []string{"tenant", "create", "Agence", "--json"}, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	var tn struct{ ID string }
+	_ = json.Unmarshal(out.Bytes(), &tn)
+	defer func(r io.Reader) { passwordInput = r }(passwordInput)
+	passwordInput = strings.NewReader("un mot de passe assez long\n")
+	out.Reset()
+	args := []string{"user", "create", "--tenant", tn.ID, "--email", "Claire@Example.fr", "--name", "Claire Martin", "--role", "reviewer", "--json"}
+	if err := run(ctx, args, &out, &errb); err != nil {
+		t.Fatalf("user create: %v", err)
+	}
+	var u map[string]string
+	if err := json.Unmarshal(out.Bytes(), &u); err != nil || u["id"] == "" || u["email"] != "claire@example.fr" || u["tenant_id"] != tn.ID || u["role"] != "reviewer" || len(u) != 4 {
+		t.Fatalf("user = %s (%v)", out.String(), err)
+	}
+	passwordInput = strings.NewReader("")
+	if err := run(ctx, append(args[:6:6], "other@example.fr", "--name", "O", "--role", "admin"), &out, &errb); err == nil {
+		t.Error("a user was made without a password")
+	}
+	passwordInput = strings.NewReader("court\n")
+	if err := run(ctx, append(args[:6:6], "other@example.fr", "--name", "O", "--role", "admin"), &out, &errb); err == nil {
+		t.Error("a user was made with a 5-character password")
+	}
+	passwordInput = strings.NewReader("un mot de passe assez long\n")
+	if err := run(ctx, args, &out, &errb); err == nil {
+		t.Error("the same email was made twice in a tenant")
 	}
 }

@@ -74,7 +74,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	srv := &http.Server{Addr: cfg.Addr, Handler: api.New(a.svc, a.store), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Addr: cfg.Addr, Handler: api.New(a.svc, a.store, api.WithSummaries(mariadb.New(a.mdb))), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	slog.Info("docflow serving", "addr", cfg.Addr, "workers", workers)

@@ -1,0 +1,68 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/docflow/docflow/derrors"
+	"github.com/docflow/docflow/pipeline"
+	"github.com/docflow/docflow/storage/mariadb"
+	"github.com/gin-gonic/gin"
+)
+
+// Summaries reads the summary tables of the system of record.
+type Summaries interface {
+	WeeklyHours(ctx context.Context, tenantID string, f mariadb.WeeklyHoursFilter) ([]mariadb.WorkerWeek, error)
+	ContractMonths(ctx context.Context, tenantID, contractNumber string) ([]mariadb.ContractMonth, error)
+}
+
+// Option configures the server.
+type Option func(*Server)
+
+// WithSummaries serves the summary tables.
+func WithSummaries(s Summaries) Option { return func(srv *Server) { srv.sums = s } }
+
+// listWeeklyHours: hours per worker per ISO week per client, with filters
+// worker, client, from and to (ISO days).
+func (s *Server) listWeeklyHours(c *gin.Context) error {
+	if s.sums == nil {
+		return fmt.Errorf("summaries are not served: %w", derrors.NotFound)
+	}
+	f := mariadb.WeeklyHoursFilter{Worker: c.Query("worker"), Client: c.Query("client")}
+	for name, dst := range map[string]**pipeline.Date{"from": &f.From, "to": &f.To} {
+		if v := strings.TrimSpace(c.Query(name)); v != "" {
+			d, err := pipeline.ParseDate(v)
+			if err != nil {
+				return fmt.Errorf("%w: %s: %v", derrors.InvalidArgument, name, err)
+			}
+			*dst = &d
+		}
+	}
+	rows, err := s.sums.WeeklyHours(c.Request.Context(), principal(c).TenantID, f)
+	if err != nil {
+		return err
+	}
+	if rows == nil {
+		rows = []mariadb.WorkerWeek{}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": rows})
+	return nil
+}
+
+// listContractMonths: hours and amounts per month billed against a contract.
+func (s *Server) listContractMonths(c *gin.Context) error {
+	if s.sums == nil {
+		return fmt.Errorf("summaries are not served: %w", derrors.NotFound)
+	}
+	rows, err := s.sums.ContractMonths(c.Request.Context(), principal(c).TenantID, c.Param("contract_number"))
+	if err != nil {
+		return err
+	}
+	if rows == nil {
+		rows = []mariadb.ContractMonth{}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": rows})
+	return nil
+}
