@@ -401,8 +401,8 @@ func TestCrossDocumentRules(t *testing.T) {
 
 		{"worker name in capitals, last name first", committed, func(ts *pipeline.Timesheet) { ts.WorkerName = "LEFÈVRE  Élodie" }, []brief{}},
 		{"worker name decomposed (NFD)", committed, func(ts *pipeline.Timesheet) { ts.WorkerName = "E\u0301lodie Lefe\u0300vre" }, []brief{}},
-		{"worker name without accents differs", committed, func(ts *pipeline.Timesheet) { ts.WorkerName = "Elodie Lefevre" },
-			[]brief{{validate.CodeTimesheetWorkerMismatch, []string{"worker_name"}}}},
+		{"worker name without accents (a time clock's export) is the same person", committed, func(ts *pipeline.Timesheet) { ts.WorkerName = "Elodie Lefevre" }, []brief{}},
+		{"worker name with a hyphen instead of a space", committed, func(ts *pipeline.Timesheet) { ts.WorkerName = "Élodie-Lefèvre" }, []brief{}},
 		{"another worker", committed, func(ts *pipeline.Timesheet) { ts.WorkerName = "Élodie Perrot" },
 			[]brief{{validate.CodeTimesheetWorkerMismatch, []string{"worker_name"}}}},
 		{"an extra name word differs", committed, func(ts *pipeline.Timesheet) { ts.WorkerName = "Élodie Lefèvre Martin" },
