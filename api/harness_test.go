@@ -48,6 +48,8 @@ type envOptions struct {
 	records func(pipeline.Records) pipeline.Records
 	// noWorkers leaves the River client unstarted.
 	noWorkers bool
+	// extractor replaces the rules extractor (e.g. cross-checked with a model).
+	extractor pipeline.Extractor
 }
 
 func setup(t testing.TB, opts envOptions) *env {
@@ -65,9 +67,13 @@ func setup(t testing.TB, opts envOptions) *env {
 		recs = opts.records(recs)
 	}
 	rd := reader.New(reader.Config{})
+	var ex pipeline.Extractor = rules.New()
+	if opts.extractor != nil {
+		ex = opts.extractor
+	}
 	e.svc = &pipeline.Service{
 		Records: recs, Files: disk, Check: rd.Check, MaxUploadBytes: 1 << 20,
-		Analyzer: pipeline.Analyzer{Reader: rd, Classifier: classify.New(), Extractor: rules.New(),
+		Analyzer: pipeline.Analyzer{Reader: rd, Classifier: classify.New(), Extractor: ex,
 			Validator: validate.New(validate.DefaultConfig())},
 	}
 	e.river, err = queue.NewClient(pool, e.svc, queue.Config{Workers: 4, JobTimeout: 30 * time.Second, RescueAfter: 30 * time.Second, FetchPoll: 100 * time.Millisecond})

@@ -32,7 +32,34 @@ type Config struct {
 	// AutoCommitWarnings lets documents with only warnings commit without
 	// review (DOCFLOW_AUTO_COMMIT_WARNINGS).
 	AutoCommitWarnings bool
+	// SecureCookies marks the review desk's cookies Secure even on plain
+	// HTTP, for TLS terminated by a proxy (DOCFLOW_SECURE_COOKIES).
+	SecureCookies bool
+	// LLM is the model provider; with no base URL, docflow runs on its
+	// offline rules extractor alone.
+	LLM LLM
 }
+
+// LLM configures an OpenAI-compatible model provider.
+type LLM struct {
+	// BaseURL of the API, e.g. https://api.openai.com/v1 (DOCFLOW_LLM_BASE_URL).
+	BaseURL string
+	// APIKey (DOCFLOW_LLM_API_KEY); never printed.
+	APIKey string
+	// Model name (DOCFLOW_LLM_MODEL).
+	Model string
+	// Mode is when the model is asked: rules, fallback or always
+	// (DOCFLOW_LLM_MODE; default fallback when a provider is set).
+	Mode string
+	// JSONMode asks for JSON without a schema, for servers without strict
+	// structured outputs (DOCFLOW_LLM_JSON_MODE).
+	JSONMode bool
+	// Timeout bounds one call (DOCFLOW_LLM_TIMEOUT, default 60s).
+	Timeout time.Duration
+}
+
+// Enabled reports whether a provider is configured.
+func (l LLM) Enabled() bool { return l.BaseURL != "" && l.Mode != "rules" }
 
 // Defaults.
 const (
@@ -85,6 +112,20 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	if c.AutoCommitWarnings, err = strconv.ParseBool(auto); err != nil {
 		errs = append(errs, fmt.Sprintf("DOCFLOW_AUTO_COMMIT_WARNINGS must be true or false, not %q", auto))
 	}
+	secure := get("DOCFLOW_SECURE_COOKIES", "false")
+	if c.SecureCookies, err = strconv.ParseBool(secure); err != nil {
+		errs = append(errs, fmt.Sprintf("DOCFLOW_SECURE_COOKIES must be true or false, not %q", secure))
+	}
+	c.LLM = LLM{BaseURL: get("DOCFLOW_LLM_BASE_URL", ""), APIKey: get("DOCFLOW_LLM_API_KEY", ""),
+		Model: get("DOCFLOW_LLM_MODEL", ""), Mode: get("DOCFLOW_LLM_MODE", "fallback")}
+	jm := get("DOCFLOW_LLM_JSON_MODE", "false")
+	if c.LLM.JSONMode, err = strconv.ParseBool(jm); err != nil {
+		errs = append(errs, fmt.Sprintf("DOCFLOW_LLM_JSON_MODE must be true or false, not %q", jm))
+	}
+	lt := get("DOCFLOW_LLM_TIMEOUT", "60s")
+	if c.LLM.Timeout, err = time.ParseDuration(lt); err != nil {
+		errs = append(errs, fmt.Sprintf("DOCFLOW_LLM_TIMEOUT must be a duration such as 60s, not %q", lt))
+	}
 	if len(errs) > 0 {
 		return c, fmt.Errorf("config: %s", strings.Join(errs, "; "))
 	}
@@ -100,14 +141,18 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: DOCFLOW_WORKERS must not be negative")
 	case c.RescueAfter < time.Second:
 		return fmt.Errorf("config: DOCFLOW_RESCUE_AFTER must be at least 1s")
+	case c.LLM.Mode != "rules" && c.LLM.Mode != "fallback" && c.LLM.Mode != "always":
+		return fmt.Errorf("config: DOCFLOW_LLM_MODE must be rules, fallback or always, not %q", c.LLM.Mode)
+	case c.LLM.BaseURL != "" && c.LLM.Model == "":
+		return fmt.Errorf("config: DOCFLOW_LLM_MODEL must name the model when DOCFLOW_LLM_BASE_URL is set")
 	}
 	return nil
 }
 
 // Dump writes the settings, with passwords hidden, for the start-up log.
 func (c Config) Dump(w io.Writer) {
-	fmt.Fprintf(w, "config: addr=%s postgres=%s mariadb=%s data_dir=%s max_upload_bytes=%d workers=%d rescue_after=%s auto_commit_warnings=%t\n",
-		c.Addr, redact(c.PostgresURL), redact(c.MariaDBDSN), c.DataDir, c.MaxUploadBytes, c.Workers, c.RescueAfter, c.AutoCommitWarnings)
+	fmt.Fprintf(w, "config: addr=%s postgres=%s mariadb=%s data_dir=%s max_upload_bytes=%d workers=%d rescue_after=%s auto_commit_warnings=%t secure_cookies=%t\n",
+		c.Addr, redact(c.PostgresURL), redact(c.MariaDBDSN), c.DataDir, c.MaxUploadBytes, c.Workers, c.RescueAfter, c.AutoCommitWarnings, c.SecureCookies)
 }
 
 // redact hides the password of a URL or DSN ("user:secret@...").

@@ -27,6 +27,9 @@ func TestFromLookup(t *testing.T) {
 		{"DOCFLOW_MAX_UPLOAD_BYTES": "0"},
 		{"DOCFLOW_RESCUE_AFTER": "soon"},
 		{"DOCFLOW_AUTO_COMMIT_WARNINGS": "perhaps"},
+		{"DOCFLOW_LLM_MODE": "sometimes"},
+		{"DOCFLOW_LLM_BASE_URL": "http://localhost:11434/v1"},
+		{"DOCFLOW_LLM_TIMEOUT": "long"},
 	} {
 		if _, err := FromLookup(env(bad)); err == nil {
 			t.Errorf("FromLookup(%v) succeeded, want an error", bad)
@@ -37,8 +40,9 @@ func TestFromLookup(t *testing.T) {
 func TestDumpHidesPasswords(t *testing.T) {
 	t.Parallel()
 	var b strings.Builder
-	Config{PostgresURL: "postgres://app:s3cret@db:5432/docflow", MariaDBDSN: "root:hunter2@tcp(db:3306)/docflow"}.Dump(&b)
-	if strings.Contains(b.String(), "s3cret") || strings.Contains(b.String(), "hunter2") {
+	Config{PostgresURL: "postgres://app:s3cret@db:5432/docflow", MariaDBDSN: "root:hunter2@tcp(db:3306)/docflow",
+		LLM: LLM{BaseURL: "https://llm.example/v1", APIKey: "sk-very-secret", Model: "m", Mode: "always"}}.Dump(&b)
+	if strings.Contains(b.String(), "s3cret") || strings.Contains(b.String(), "hunter2") || strings.Contains(b.String(), "sk-very-secret") {
 		t.Errorf("Dump leaks a password: %s", b.String())
 	}
 }

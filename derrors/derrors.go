@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 )
 
 // Categories. Wrap them with %w; match them with errors.Is.
@@ -28,6 +29,24 @@ var (
 	// Permanent means a failure that retrying cannot fix.
 	Permanent = errors.New("permanent failure")
 )
+
+// RateLimited is a temporary refusal by a provider that says when to come
+// back; it counts as Transient. Queue adapters snooze the job for RetryAfter
+// instead of holding a worker.
+type RateLimited struct {
+	RetryAfter time.Duration
+	Err        error
+}
+
+func (e *RateLimited) Error() string {
+	return fmt.Sprintf("rate limited, retry after %s: %v", e.RetryAfter, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *RateLimited) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, Transient) true for a rate limit.
+func (e *RateLimited) Is(target error) bool { return target == Transient }
 
 // Refusal codes from the spec.
 const (

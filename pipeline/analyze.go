@@ -54,6 +54,14 @@ type Extractor interface {
 	Extract(ctx context.Context, t DocumentType, c Content) (Fields, error)
 }
 
+// MeteredExtractor is an Extractor that also reports what its run cost
+// (model, prompt, tokens, latency); the pipeline stores it with the
+// extraction run.
+type MeteredExtractor interface {
+	Extractor
+	ExtractMetered(ctx context.Context, t DocumentType, c Content) (Fields, ExtractionRun, error)
+}
+
 // ContractLookup finds the committed contract of a number, within one
 // tenant. It returns (nil, nil) when there is none.
 type ContractLookup interface {
@@ -100,6 +108,8 @@ type Analysis struct {
 	Fields    Fields
 	Issues    []Issue
 	Extractor string
+	// Run is the extraction's cost, when the extractor reports it.
+	Run ExtractionRun
 	// Parts are the documents an email carries; they are analysed on their own.
 	Parts   []Part
 	Timings Timings
@@ -136,7 +146,11 @@ func (a Analyzer) Analyze(ctx context.Context, name string, data []byte, contrac
 		return out, nil
 	}
 	t0 = time.Now()
-	out.Fields, err = a.Extractor.Extract(ctx, out.Type, c)
+	if m, ok := a.Extractor.(MeteredExtractor); ok {
+		out.Fields, out.Run, err = m.ExtractMetered(ctx, out.Type, c)
+	} else {
+		out.Fields, err = a.Extractor.Extract(ctx, out.Type, c)
+	}
 	out.Timings.Extract = time.Since(t0)
 	out.Extractor = a.Extractor.Name()
 	if err != nil {

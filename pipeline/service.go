@@ -136,7 +136,12 @@ func (s *Service) process(ctx context.Context, doc Document) error {
 	}
 	doc.Type, doc.TypeScore, doc.Format, doc.Timings = a.Type, a.TypeScore, a.Format, a.Timings
 	doc.Fields, doc.Issues = a.Fields, a.Issues
-	o := Outcome{Document: doc, Run: ExtractionRun{Extractor: a.Extractor, Latency: time.Since(start)}}
+	run := a.Run
+	run.Extractor = a.Extractor
+	if run.Latency == 0 {
+		run.Latency = time.Since(start)
+	}
+	o := Outcome{Document: doc, Run: run}
 	if a.Type == TypeEmail {
 		return s.split(ctx, o, a.Parts)
 	}

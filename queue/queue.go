@@ -6,6 +6,7 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -94,13 +95,18 @@ func (w *CommitWorker) Work(ctx context.Context, job *river.Job[CommitArgs]) err
 }
 
 // controls maps a stage's error onto River: permanent failures cancel the
-// job (the reason is stored on the document), others are retried.
+// job (the reason is stored on the document), a rate limit snoozes it for
+// the time the provider asked, others are retried with backoff.
 func controls(err error) error {
 	if err == nil {
 		return nil
 	}
 	if derrors.IsPermanent(err) {
 		return river.JobCancel(err)
+	}
+	var rl *derrors.RateLimited
+	if errors.As(err, &rl) && rl.RetryAfter > 0 {
+		return river.JobSnooze(rl.RetryAfter)
 	}
 	return err
 }

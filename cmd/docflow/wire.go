@@ -8,6 +8,8 @@ import (
 
 	"github.com/docflow/docflow/config"
 	"github.com/docflow/docflow/extractors/classify"
+	"github.com/docflow/docflow/extractors/crosscheck"
+	"github.com/docflow/docflow/extractors/llm"
 	"github.com/docflow/docflow/extractors/reader"
 	"github.com/docflow/docflow/extractors/rules"
 	"github.com/docflow/docflow/pipeline"
@@ -21,12 +23,21 @@ import (
 	"github.com/riverqueue/river"
 )
 
-// newAnalyzer wires the offline read, classify, extract and validate stages.
+// newAnalyzer wires the read, classify, extract and validate stages: the
+// offline rules extractor, cross-checked with a model when one is configured.
 func newAnalyzer(cfg config.Config) pipeline.Analyzer {
+	var ex pipeline.Extractor = rules.New()
+	if cfg.LLM.Enabled() {
+		ex = &crosscheck.Extractor{Rules: rules.New(), Mode: crosscheck.Mode(cfg.LLM.Mode), LLM: &llm.Extractor{
+			Model: cfg.LLM.Model,
+			Backend: llm.NewOpenAI(llm.OpenAIConfig{BaseURL: cfg.LLM.BaseURL, APIKey: cfg.LLM.APIKey,
+				Timeout: cfg.LLM.Timeout, JSONMode: cfg.LLM.JSONMode}),
+		}}
+	}
 	return pipeline.Analyzer{
 		Reader:     reader.New(reader.Config{MaxBytes: cfg.MaxUploadBytes}),
 		Classifier: classify.New(),
-		Extractor:  rules.New(),
+		Extractor:  ex,
 		Validator:  validate.New(validate.DefaultConfig()),
 	}
 }

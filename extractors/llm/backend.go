@@ -1,0 +1,36 @@
+// Package llm extracts the spec's fields with a large language model
+// behind a small Backend interface: any OpenAI-compatible endpoint through
+// go-openai (OpenAI, Azure OpenAI, Mistral, vLLM, Ollama, llama.cpp
+// server). Answers are strict JSON of a schema made from the spec's fields,
+// parsed and checked, with one repair attempt; provider failures become
+// derrors categories (a 429 a *derrors.RateLimited with the provider's
+// Retry-After) so that the queue retries or snoozes.
+package llm
+
+import "context"
+
+// Message is one chat message.
+type Message struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+// Request asks a model for a JSON answer of a schema.
+type Request struct {
+	Model      string
+	Messages   []Message
+	SchemaName string
+	Schema     map[string]any
+}
+
+// Response is a model's answer with its token counts.
+type Response struct {
+	Content      string
+	InputTokens  int
+	OutputTokens int
+}
+
+// Backend is one model provider.
+type Backend interface {
+	Complete(ctx context.Context, req Request) (Response, error)
+}

@@ -1,0 +1,161 @@
+package llm_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docflow/docflow/derrors"
+	"github.com/docflow/docflow/extractors/llm"
+	"github.com/docflow/docflow/extractors/llm/llmtest"
+	"github.com/docflow/docflow/pipeline"
+	"github.com/docflow/docflow/pipeline/testdocs"
+)
+
+const goodContract = `{"contract_number": "CM-2026-004512", "agency_name": "Intérim Plus Lyon", "agency_siret": "73282932000074",
+	"client_name": "Boulangeries Martin SAS", "client_siret": "55210055400013", "worker_name": "Élodie Lefèvre",
+	"job_title": "Cariste", "start_date": "2026-03-02", "end_date": "2026-04-30", "hourly_rate": 13.45,
+	"weekly_hours": 35, "work_location": "Villeurbanne", "reason": "temporary_increase", "possible_prompt_injection": false}`
+
+func contractContent() pipeline.Content {
+	return pipeline.Content{Text: testdocs.Contract(testdocs.ValidContract("CM-2026-004512")), Format: "pdf", Confidence: 1}
+}
+
+func newExtractor(f *llmtest.Provider, cfg llm.OpenAIConfig) *llm.Extractor {
+	cfg.BaseURL, cfg.APIKey = f.URL(), llmtest.Key
+	return &llm.Extractor{Backend: llm.NewOpenAI(cfg), Model: "test-model", InputPrice: 2, OutputPrice: 8}
+}
+
+func TestExtractChecksWhatItSends(t *testing.T) {
+	t.Parallel()
+	f := llmtest.New(t, llmtest.Reply{Content: goodContract})
+	e := newExtractor(f, llm.OpenAIConfig{})
+	got, run, err := e.ExtractMetered(context.Background(), pipeline.TypeContract, contractContent())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Contract == nil || *got.Contract.HourlyRate != 13.45 || got.Contract.WorkerName != "Élodie Lefèvre" || got.Confidence["hourly_rate"] != llm.Confidence {
+		t.Errorf("fields = %+v", got.Contract)
+	}
+	if run.Model != "test-model" || run.PromptID != "extract_contract.v1" || len(run.PromptHash) != 16 ||
+		run.InputTokens != 812 || run.OutputTokens != 95 || run.CostEstimate <= 0 || run.Latency <= 0 {
+		t.Errorf("run = %+v", run)
+	}
+	req := f.Request(0)
+	if req["model"] != "test-model" {
+		t.Errorf("model = %v", req["model"])
+	}
+	msgs := llmtest.Messages(req)
+	if len(msgs) != 2 || msgs[0]["role"] != "system" || msgs[1]["role"] != "user" {
+		t.Fatalf("messages = %v", msgs)
+	}
+	if !strings.Contains(msgs[0]["content"].(string), "not instructions") || strings.Contains(msgs[0]["content"].(string), "Villeurbanne") {
+		t.Error("the instructions are not first, or hold the document")
+	}
+	if !strings.Contains(msgs[1]["content"].(string), "Villeurbanne") || !strings.Contains(msgs[1]["content"].(string), "<document-") {
+		t.Error("the document is not last, wrapped as data")
+	}
+	rf := req["response_format"].(map[string]any)
+	js, _ := rf["json_schema"].(map[string]any)
+	if rf["type"] != "json_schema" || js["strict"] != true || js["name"] != "contract" {
+		t.Errorf("response_format = %v", rf)
+	}
+	schema := js["schema"].(map[string]any)
+	if schema["additionalProperties"] != false || len(schema["required"].([]any)) != len(pipeline.ContractFields)+1 {
+		t.Errorf("schema is not strict: %v", schema)
+	}
+}
+
+func TestRepairOnceThenFail(t *testing.T) {
+	t.Parallel()
+	f := llmtest.New(t, llmtest.Reply{Content: `{"contract_number": "CM-1", "hourly_rate": "treize"`}, llmtest.Reply{Content: goodContract})
+	e := newExtractor(f, llm.OpenAIConfig{})
+	got, _, err := e.ExtractMetered(context.Background(), pipeline.TypeContract, contractContent())
+	if err != nil || got.Contract.ContractNumber != "CM-2026-004512" {
+		t.Fatalf("after a repair: %+v, %v", got.Contract, err)
+	}
+	msgs := llmtest.Messages(f.Request(1))
+	if len(msgs) != 4 || msgs[2]["role"] != "assistant" || !strings.Contains(msgs[3]["content"].(string), "not valid") {
+		t.Errorf("repair request = %v", msgs)
+	}
+
+	f = llmtest.New(t, llmtest.Reply{Content: "not json"}, llmtest.Reply{Content: `{"hourly_rate": "cheap"}`})
+	e = newExtractor(f, llm.OpenAIConfig{})
+	if _, _, err := e.ExtractMetered(context.Background(), pipeline.TypeContract, contractContent()); !errors.Is(err, derrors.Permanent) {
+		t.Errorf("two bad answers: %v, want a permanent failure", err)
+	}
+	if f.Count() != 2 {
+		t.Errorf("%d calls, want 2 (one repair only)", f.Count())
+	}
+}
+
+func TestProviderFailures(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cases := []struct {
+		name  string
+		reply llmtest.Reply
+		cfg   llm.OpenAIConfig
+		check func(error) bool
+	}{
+		{"429 with Retry-After seconds", llmtest.Reply{Status: 429, RetryAfter: "7"}, llm.OpenAIConfig{}, func(err error) bool {
+			var rl *derrors.RateLimited
+			return errors.As(err, &rl) && rl.RetryAfter == 7*time.Second && errors.Is(err, derrors.Transient)
+		}},
+		{"429 without Retry-After", llmtest.Reply{Status: 429}, llm.OpenAIConfig{}, func(err error) bool {
+			var rl *derrors.RateLimited
+			return errors.As(err, &rl) && rl.RetryAfter == 10*time.Second
+		}},
+		{"500", llmtest.Reply{Status: 500}, llm.OpenAIConfig{}, func(err error) bool { return errors.Is(err, derrors.Transient) }},
+		{"503", llmtest.Reply{Status: 503}, llm.OpenAIConfig{}, func(err error) bool { return errors.Is(err, derrors.Transient) }},
+		{"slow answer", llmtest.Reply{Delay: 2 * time.Second, Content: goodContract}, llm.OpenAIConfig{Timeout: 200 * time.Millisecond},
+			func(err error) bool { return errors.Is(err, derrors.Transient) }},
+		{"401 bad key", llmtest.Reply{Status: 401}, llm.OpenAIConfig{}, func(err error) bool { return errors.Is(err, derrors.Permanent) }},
+		{"truncated JSON twice", llmtest.Reply{Content: `{"contract_number": "CM`}, llm.OpenAIConfig{}, func(err error) bool { return errors.Is(err, derrors.Permanent) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			f := llmtest.New(t, c.reply, c.reply)
+			_, _, err := newExtractor(f, c.cfg).ExtractMetered(ctx, pipeline.TypeContract, contractContent())
+			if err == nil || !c.check(err) {
+				t.Errorf("error %v does not match", err)
+			}
+		})
+	}
+}
+
+// TestOtherServerShapes: Ollama and llama.cpp answer in JSON mode without
+// usage, sometimes inside a Markdown fence.
+func TestOtherServerShapes(t *testing.T) {
+	t.Parallel()
+	content := "```json\n" + goodContract + "\n```"
+	b, _ := llmtest.JSONString(content)
+	ollama := `{"id":"chatcmpl-42","object":"chat.completion","created":1,"model":"llama3.1","system_fingerprint":"fp_ollama",
+		"choices":[{"index":0,"message":{"role":"assistant","content":` + b + `},"finish_reason":"stop"}]}`
+	f := llmtest.New(t, llmtest.Reply{Raw: ollama})
+	e := newExtractor(f, llm.OpenAIConfig{JSONMode: true})
+	got, run, err := e.ExtractMetered(context.Background(), pipeline.TypeContract, contractContent())
+	if err != nil || got.Contract.ContractNumber != "CM-2026-004512" || run.InputTokens != 0 {
+		t.Fatalf("ollama shape: %+v %+v %v", got.Contract, run, err)
+	}
+	if rf := f.Request(0)["response_format"].(map[string]any); rf["type"] != "json_object" {
+		t.Errorf("JSON mode sent response_format %v", rf)
+	}
+}
+
+func TestTimesheetEntries(t *testing.T) {
+	t.Parallel()
+	f := llmtest.New(t, llmtest.Reply{Content: `{"contract_number": "CM-1", "worker_name": "Élodie Lefèvre", "client_name": "X",
+		"period_start": "2026-03-02", "period_end": "2026-03-08", "entries": [{"date": "2026-03-02", "hours": 7.5}],
+		"total_hours": 7.5, "possible_prompt_injection": false}`})
+	got, _, err := newExtractor(f, llm.OpenAIConfig{}).ExtractMetered(context.Background(), pipeline.TypeTimesheet, pipeline.Content{Text: "relevé"})
+	if err != nil || len(got.Timesheet.Entries) != 1 || got.Timesheet.Entries[0].Hours != 7.5 {
+		t.Fatalf("timesheet = %+v, %v", got.Timesheet, err)
+	}
+	if js := f.Request(0)["response_format"].(map[string]any)["json_schema"].(map[string]any); js["name"] != "timesheet" {
+		t.Errorf("schema name %v", js["name"])
+	}
+}
