@@ -1,0 +1,77 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/docflow/docflow/account"
+	"github.com/docflow/docflow/derrors"
+	"github.com/docflow/docflow/pipeline"
+	"github.com/docflow/docflow/storage/dbtest"
+	"github.com/docflow/docflow/storage/postgres"
+)
+
+func TestUsersAndSessions(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.Postgres(t)
+	s := postgres.New(pool, nil)
+	ctx := context.Background()
+	tn, err := s.CreateTenant(ctx, "Agence U")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, _ := account.HashPassword("a long enough password")
+	u, err := s.CreateUser(ctx, account.User{TenantID: tn.ID, Email: " Claire@Example.fr", Name: "Claire", Role: pipeline.RoleReviewer, PasswordHash: hash})
+	if err != nil || u.ID == "" || u.Email != "claire@example.fr" {
+		t.Fatalf("CreateUser = %+v, %v", u, err)
+	}
+	if _, err := s.CreateUser(ctx, account.User{TenantID: tn.ID, Email: "CLAIRE@example.fr", Name: "C", Role: pipeline.RoleAdmin, PasswordHash: hash}); !errors.Is(err, derrors.Conflict) {
+		t.Errorf("same email twice in a tenant: %v, want conflict", err)
+	}
+	if _, err := s.CreateUser(ctx, account.User{TenantID: "00000000-0000-0000-0000-000000000000", Email: "x@example.fr", Name: "X", Role: pipeline.RoleAdmin, PasswordHash: hash}); !errors.Is(err, derrors.NotFound) {
+		t.Errorf("user of a missing tenant: %v, want not found", err)
+	}
+	if _, err := s.CreateUser(ctx, account.User{TenantID: tn.ID, Email: "x@example.fr", Name: "X", Role: "owner", PasswordHash: hash}); !errors.Is(err, derrors.InvalidArgument) {
+		t.Errorf("unknown role: %v, want invalid argument", err)
+	}
+	found, err := s.UsersByEmail(ctx, "claire@EXAMPLE.fr")
+	if err != nil || len(found) != 1 || found[0].ID != u.ID || found[0].PasswordHash != hash {
+		t.Fatalf("UsersByEmail = %+v, %v", found, err)
+	}
+
+	now := time.Now()
+	sess, token := account.NewSession(u, now, time.Hour)
+	if err := s.CreateSession(ctx, sess); err != nil {
+		t.Fatal(err)
+	}
+	got, gu, err := s.TouchSession(ctx, account.SessionID(token), now.Add(time.Minute), 10*time.Minute)
+	if err != nil || gu.ID != u.ID || got.CSRFToken != sess.CSRFToken || got.TenantID != tn.ID {
+		t.Fatalf("TouchSession = %+v %+v %v", got, gu, err)
+	}
+	// Idle for longer than allowed since the last touch.
+	if _, _, err := s.TouchSession(ctx, sess.ID, now.Add(12*time.Minute), 10*time.Minute); !errors.Is(err, derrors.Unauthenticated) {
+		t.Errorf("idle session: %v, want unauthenticated", err)
+	}
+	// Past the absolute expiry, though seen recently.
+	if _, _, err := s.TouchSession(ctx, sess.ID, now.Add(70*time.Minute), 2*time.Hour); !errors.Is(err, derrors.Unauthenticated) {
+		t.Errorf("expired session: %v, want unauthenticated", err)
+	}
+	if err := s.DeleteSession(ctx, sess.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.TouchSession(ctx, sess.ID, now.Add(2*time.Minute), time.Hour); !errors.Is(err, derrors.Unauthenticated) {
+		t.Errorf("deleted session: %v, want unauthenticated", err)
+	}
+	if _, err := pool.Exec(ctx, "UPDATE users SET disabled_at = now() WHERE id = $1", u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if found, _ := s.UsersByEmail(ctx, "claire@example.fr"); len(found) != 0 {
+		t.Errorf("a disabled user is found for sign-in: %+v", found)
+	}
+	all, err := s.TenantUsers(ctx, tn.ID)
+	if err != nil || len(all) != 1 || all[0].DisabledAt == nil {
+		t.Errorf("TenantUsers = %+v, %v", all, err)
+	}
+}
