@@ -42,21 +42,24 @@ var (
 		{1, []string{"entreprise de travail temporaire", "staffing agency", "temporary work agency", "agence d'emploi"}},
 	}
 	timesheetFamilies = []family{
-		{3, []string{"releve d'heures", "releve des heures", "timesheet", "time sheet", "attestation d'heures", "heures effectuees", "hours worked", "heures travaillees", "export des heures", "feuille de temps", "feuille d'heures", "hours record"}},
-		{2, []string{"total des heures", "total hours", "soit un total", "total heures", "total :", "total:", "total\t", "total |"}},
+		{3, []string{"releve d'heures", "releve des heures", "releve hebdomadaire", "releve mensuel", "timesheet", "time sheet", "attestation d'heures", "heures effectuees", "hours worked", "heures travaillees", "export des heures", "feuille de temps", "feuille d'heures", "hours record"}},
+		{2, []string{"total des heures", "total hours", "soit un total", "total heures", "total semaine", "total de la semaine", "weekly total", "total :", "total:", "total\t", "total |"}},
 		{1, []string{"pause", "break (min)", "break", "entree", "sortie", "badge"}},
 		{1, []string{"semaine du", "week of", "week ending", "periode du", "period:", "period from", "for the period"}},
 	}
 	otherFamilies = []family{
 		{3, []string{"facture", "invoice"}},
 		{2, []string{"montant ht", "total ht", "total ttc", "tva", "vat", "net a payer", "amount due", "iban"}},
+		{2, []string{"bill to", "billing address", "adresse de facturation", "subtotal", "sous-total", "conditions de paiement", "payment terms"}},
+		{3, []string{"bulletin de paie", "bulletin de salaire", "fiche de paie", "payslip", "pay slip", "payroll statement", "attestation employeur", "attestation d'emploi", "certificat de travail", "ordre de mission", "mission order", "note de frais", "expense report"}},
+		{2, []string{"net imposable", "cotisations salariales", "net pay", "gross pay", "deductions", "cumul brut", "frais de deplacement", "travel expenses", "hebergement", "accommodation"}},
 		{2, []string{"livret d'accueil", "consignes de securite", "welcome booklet", "safety instructions", "reglement interieur"}},
 	}
 )
 
 var (
 	dayRowDate  = regexp.MustCompile(`\b(\d{1,2}[/.]\d{1,2}([/.]\d{2,4})?|\d{4}-\d{2}-\d{2}|\d{1,2}(er)? (janv|fevr|mars|avr|mai|juin|juil|aout|sept|oct|nov|dec|jan|feb|mar|apr|may|jun|jul|aug|sep)[a-z]*\.?( \d{4})?|(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{1,2})\b`)
-	dayRowHours = regexp.MustCompile(`\b\d{1,2}\s?h\s?\d{0,2}\b|\b\d{1,2}[.,]\d{1,2}\s*(h|hours?|heures?)?\s*$|\b\d{1,2}[.,]\d{2}\b|:\s*\d{1,2}(\s?h|\s*hours?)\b`)
+	dayRowHours = regexp.MustCompile(`\b\d{1,2}[:h]\d{2}\s*-\s*\d{1,2}[:h]\d{2}\b|\b\d{1,2}\s?h\s?\d{0,2}\b|\b\d{1,2}[.,]\d{1,2}\s*(h|hours?|heures?)?\s*$|\b\d{1,2}[.,]\d{2}\b|:\s*\d{1,2}(\s?h|\s*hours?)\b`)
 	weekday     = regexp.MustCompile(`\b(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|jeu|ven|sam|dim)\b`)
 )
 

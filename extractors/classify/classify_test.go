@@ -6,6 +6,7 @@ import (
 	"github.com/docflow/docflow/pipeline"
 )
 
+// TestClassify checks the types of short typical texts.
 func TestClassify(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -54,6 +55,7 @@ Montant HT 1 200,00 €  TVA 20 %  Total TTC 1 440,00 €`, pipeline.TypeOther},
 	}
 }
 
+// TestFold checks folding of accents and apostrophes.
 func TestFold(t *testing.T) {
 	t.Parallel()
 	if got := Fold("Relevé d’Heures"); got != "releve d'heures" {

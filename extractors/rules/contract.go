@@ -9,11 +9,11 @@ import (
 
 // Contract labels (folded text, at the start of a cell).
 var (
-	lblContractNo = label(`n°\s*(?:de\s+)?contrat|contrat\s+n°|numero\s+(?:de\s+)?contrat|contract\s*(?:/\s*assignment\s*)?(?:no|number|n°|#|ref)|assignment\s+(?:no|number|ref)|reference(?:\s+du\s+contrat)?|ref`)
+	lblContractNo = label(`n°\s*(?:de\s+)?contrat|contrat\s+n°|numero\s+(?:de\s+)?contrat|contract\s*(?:/\s*assignment\s*)?(?:no|number|n°|#|ref)|assignment\s+(?:no|number|ref)|reference(?:\s+du\s+contrat)?|ref|n°\s*(?:de\s+)?mission|contrat|contract`)
 	lblAgency     = label(`entreprise\s+de\s+travail\s+temporaire|agence\s+d'emploi|agence\s+de\s+travail\s+temporaire|staffing\s+agency|temporary\s+work\s+agency|employment\s+agency|agency|agence|ett`)
 	lblClient     = label(`entreprise\s+utilisatrice|client\s+company|user\s+company|client|societe\s+utilisatrice|eu`)
 	lblCompany    = label(`raison\s+sociale|denomination|company\s+name|nom\s+de\s+l'entreprise|societe`)
-	lblWorker     = label(`salarie\s+interimaire|nom\s+du\s+salarie|nom\s+de\s+l'interimaire|interimaire|salarie|temporary\s+worker|worker\s+name|worker|employee\s*name|intervenant`)
+	lblWorker     = label(`salarie(?:\(e\))?\s+interimaire|salarie\(e\)|nom\s+du\s+salarie|nom\s+de\s+l'interimaire|interimaire|salarie|temporary\s+worker|worker\s+name|worker|employee\s*name|intervenant`)
 	lblLastName   = label(`nom\s+de\s+famille|nom|last\s+name|surname|family\s+name`)
 	lblFirstName  = label(`prenoms?|first\s+names?|given\s+names?`)
 	lblFullName   = label(`nom\s+et\s+prenoms?|nom\s*[,/]\s*prenoms?|prenoms?\s+et\s+nom|nom\s+prenoms?|full\s+name|name`)
@@ -21,7 +21,7 @@ var (
 	reWorkerHeading = regexp.MustCompile(`^\s*(?:le\s+|the\s+)?(?:salarie(?:\s+interimaire)?|interimaire|salarie\s+temporaire|temporary\s+worker|worker|employee|intervenant)\s*:?\s*$`)
 	lblJob          = label(`qualification\s*/\s*poste|qualification\s+professionnelle|qualification|poste\s+occupe|intitule\s+du\s+poste|poste|job\s+title|position|job`)
 	lblStart        = label(`date\s+de\s+debut(?:\s+de\s+(?:la\s+)?mission)?|date\s+debut|debut\s+de\s+(?:la\s+)?mission|assignment\s+start\s+date|start\s+date|date\s+of\s+start|starting\s+date|du`)
-	lblEnd          = label(`date\s+de\s+fin(?:\s+de\s+(?:la\s+)?mission)?|date\s+fin|fin\s+de\s+(?:la\s+)?mission|assignment\s+end\s+date|end\s+date|date\s+of\s+end|ending\s+date`)
+	lblEnd          = label(`date\s+de\s+fin(?:\s+de\s+(?:la\s+)?mission)?(?:\s+prevue|\s+previsionnelle)?|date\s+de\s+fin\s+prevue|expected\s+end\s+date|date\s+fin|fin\s+de\s+(?:la\s+)?mission|assignment\s+end\s+date|end\s+date|date\s+of\s+end|ending\s+date`)
 	lblPeriod       = label(`periode\s+de\s+(?:la\s+)?mission|duree\s+de\s+(?:la\s+)?mission|periode|assignment\s+period|period|dates?\s+de\s+mission`)
 	lblRate         = label(`taux\s+horaire(?:\s+brut)?|salaire\s+horaire(?:\s+brut)?|salaire\s+de\s+reference|remuneration\s+horaire|hourly\s+(?:rate|wage|pay)(?:\s*\(gross\))?|gross\s+hourly\s+(?:rate|wage)|pay\s+rate|rate`)
 	lblWeekly       = label(`duree\s+hebdomadaire(?:\s+de\s+travail)?|horaire\s+hebdo(?:madaire)?|duree\s+du\s+travail|temps\s+de\s+travail|weekly\s+(?:working\s+)?hours|working\s+hours\s+per\s+week|hours\s+per\s+week|weekly\s+hours`)
@@ -30,57 +30,59 @@ var (
 	lblSIRET        = regexp.MustCompile(`siret|siren`)
 )
 
-// contract extracts the fields of a contract.
-func contract(d *doc) (*pipeline.Contract, map[string]float64) {
+// contract extracts the fields of a contract, with their confidence and
+// their sources.
+func contract(d *doc) (*pipeline.Contract, map[string]float64, map[string]pipeline.Source) {
 	c := &pipeline.Contract{}
 	conf := map[string]float64{}
-	set := func(field string, v string, cf float64, dst *string) {
-		if v = strings.TrimSpace(v); v != "" && cf > 0 {
+	srcs := map[string]pipeline.Source{}
+	note := func(field string, f found) {
+		conf[field] = f.conf
+		srcs[field] = d.source(f)
+	}
+	set := func(field string, f found, dst *string) {
+		if v := strings.TrimSpace(f.value); v != "" && f.conf > 0 {
 			*dst = v
-			conf[field] = cf
+			note(field, f)
 		}
 	}
-	no, cf := contractNumber(d)
-	set("contract_number", no, cf, &c.ContractNumber)
+	set("contract_number", contractNumber(d), &c.ContractNumber)
 	parties := findParties(d)
-	set("agency_name", parties.agency.value, parties.agency.conf, &c.AgencyName)
-	set("client_name", parties.client.value, parties.client.conf, &c.ClientName)
-	set("agency_siret", parties.agencySIRET.value, parties.agencySIRET.conf, &c.AgencySIRET)
-	set("client_siret", parties.clientSIRET.value, parties.clientSIRET.conf, &c.ClientSIRET)
-	w, cf := workerName(d)
-	set("worker_name", w, cf, &c.WorkerName)
-	j, cf := jobTitle(d)
-	set("job_title", j, cf, &c.JobTitle)
-	start, end, cf := missionDates(d)
-	if start != nil {
-		c.StartDate = start
-		conf["start_date"] = cf
+	set("agency_name", parties.agency, &c.AgencyName)
+	set("client_name", parties.client, &c.ClientName)
+	set("agency_siret", parties.agencySIRET, &c.AgencySIRET)
+	set("client_siret", parties.clientSIRET, &c.ClientSIRET)
+	set("worker_name", workerName(d), &c.WorkerName)
+	set("job_title", jobTitle(d), &c.JobTitle)
+	start, end := missionDates(d)
+	if start.date != nil {
+		c.StartDate = start.date
+		note("start_date", start.found)
 	}
-	if end != nil {
-		c.EndDate = end
-		conf["end_date"] = cf
+	if end.date != nil {
+		c.EndDate = end.date
+		note("end_date", end.found)
 	}
-	if r, cf, ok := hourlyRate(d); ok {
+	if r, f, ok := hourlyRate(d); ok {
 		c.HourlyRate = &r
-		conf["hourly_rate"] = cf
+		note("hourly_rate", f)
 	}
-	if h, cf, ok := weeklyHours(d); ok {
+	if h, f, ok := weeklyHours(d); ok {
 		c.WeeklyHours = &h
-		conf["weekly_hours"] = cf
+		note("weekly_hours", f)
 	}
-	loc, cf := workLocation(d)
-	set("work_location", loc, cf, &c.WorkLocation)
-	r, cf := reason(d)
-	set("reason", r, cf, &c.Reason)
-	return c, conf
+	set("work_location", workLocation(d), &c.WorkLocation)
+	set("reason", reason(d), &c.Reason)
+	return c, conf, srcs
 }
 
 // contractNumber finds the contract's number: after a label, after
 // "contrat de mission n°", or on a "N° ..." line under the title.
-func contractNumber(d *doc) (string, float64) {
+func contractNumber(d *doc) found {
 	for _, f := range d.labelled(lblContractNo) {
-		if v := numberToken(f.value); v != "" {
-			return v, f.conf
+		if v := numberToken(f.value); v != "" && strings.HasPrefix(strings.TrimSpace(f.value), v) {
+			f.value, f.text = v, v
+			return f
 		}
 	}
 	fold, raw, _ := d.joined()
@@ -88,11 +90,11 @@ func contractNumber(d *doc) (string, float64) {
 		if m := re.FindStringSubmatchIndex(fold); m != nil {
 			s, e := runeIndex(fold, m[2]), runeIndex(fold, m[3])
 			if v := numberToken(string(raw[s:e])); v != "" {
-				return v, 0.8
+				return found{value: v, text: v, line: d.lineOfRune(s), conf: 0.8}
 			}
 		}
 	}
-	return "", 0
+	return found{}
 }
 
 var (
@@ -129,32 +131,35 @@ var (
 
 // workerName finds the temporary worker: after a worker label, from "Nom"
 // and "Prénom", or from "Madame X," in prose.
-func workerName(d *doc) (string, float64) {
+func workerName(d *doc) found {
 	for _, f := range d.labelled(lblWorker) {
 		if v := personName(f.value); plausiblePerson(v) {
-			return v, f.conf
+			f.value = v
+			return f
 		}
 	}
 	last, okL := first(d.labelled(lblLastName))
 	firstN, okF := first(d.labelled(lblFirstName))
 	if okL && okF && abs(last.line-firstN.line) <= 3 {
 		if v := nameFromParts(last.value, firstN.value); plausiblePerson(v) {
-			return v, 0.85
+			return found{value: v, line: last.line, text: last.text, conf: 0.85}
 		}
 	}
 	for _, f := range d.labelled(lblFullName) {
 		if v := personName(f.value); plausiblePerson(v) && d.inWorkerSection(f.line) {
-			return v, 0.85
+			f.value, f.conf = v, 0.85
+			return f
 		}
 	}
 	foldText, raw := d.flat()
 	for _, m := range rePersonProse.FindAllStringSubmatchIndex(foldText, -1) {
-		v := personName(string(raw[runeIndex(foldText, m[2]):runeIndex(foldText, m[3])]))
-		if plausiblePerson(v) {
-			return v, 0.7
+		s := runeIndex(foldText, m[2])
+		printed := string(raw[s:runeIndex(foldText, m[3])])
+		if v := personName(printed); plausiblePerson(v) {
+			return found{value: v, text: printed, line: d.lineOfRune(s), conf: 0.7}
 		}
 	}
-	return "", 0
+	return found{}
 }
 
 // inWorkerSection reports whether a line lies under a heading of the
@@ -188,134 +193,162 @@ func plausiblePerson(v string) bool {
 }
 
 // jobTitle finds the position held.
-func jobTitle(d *doc) (string, float64) {
+func jobTitle(d *doc) found {
 	for _, f := range d.labelled(lblJob) {
 		v := clean(f.value)
 		fv := fold(v)
 		if v == "" || strings.HasPrefix(fv, "a risque") || strings.HasPrefix(fv, "risque") || isLabel(v) || len(v) > 60 {
 			continue
 		}
-		return v, f.conf
+		f.value = v
+		return f
 	}
 	foldText, raw := d.flat()
 	if m := reJobProse.FindStringSubmatchIndex(foldText); m != nil {
-		return clean(string(raw[runeIndex(foldText, m[2]):runeIndex(foldText, m[3])])), 0.7
+		s := runeIndex(foldText, m[2])
+		printed := string(raw[s:runeIndex(foldText, m[3])])
+		return found{value: clean(printed), text: printed, line: d.lineOfRune(s), conf: 0.7}
 	}
-	return "", 0
+	return found{}
+}
+
+// dateFound is a date with where it was found.
+type dateFound struct {
+	date *pipeline.Date
+	found
 }
 
 // missionDates finds the start and end of the assignment.
-func missionDates(d *doc) (*pipeline.Date, *pipeline.Date, float64) {
-	var start, end *pipeline.Date
+func missionDates(d *doc) (start, end dateFound) {
 	for _, f := range d.labelled(lblStart) {
-		if t, ok := parseDate(f.value, 0); ok {
-			start = &t
+		if t, ok := parseDate(d.dates(f.value), 0); ok {
+			start = dateFound{&t, f}
 			break
 		}
 	}
 	for _, f := range d.labelled(lblEnd) {
-		if t, ok := parseDate(f.value, 0); ok {
-			end = &t
+		if t, ok := parseDate(d.dates(f.value), 0); ok {
+			end = dateFound{&t, f}
 			break
 		}
 	}
-	if start != nil && end != nil {
-		return start, end, 0.9
+	if start.date != nil && end.date != nil {
+		start.conf, end.conf = 0.9, 0.9
+		return start, end
 	}
 	for _, f := range d.labelled(lblPeriod) {
-		ds := findDates(fold(d.continued(f, 1)), 0)
+		ds := findDates(d.dates(d.continued(f, 1)), 0)
 		if len(ds) >= 2 {
-			return &ds[0].date, &ds[1].date, 0.85
+			f.conf = 0.85
+			return dateFound{&ds[0].date, f}, dateFound{&ds[1].date, f}
 		}
 	}
-	foldText, _, _ := d.joined()
-	flat := strings.Join(strings.Fields(foldText), " ")
+	flat, lineOf := d.squeezed()
 	for _, re := range []*regexp.Regexp{reStartEnd, reFromTo} {
-		for _, m := range re.FindAllStringSubmatch(flat, -1) {
-			a, okA := parseDate(m[1], 0)
-			b, okB := parseDate(m[2], 0)
+		for _, m := range re.FindAllStringSubmatchIndex(flat, -1) {
+			a, okA := parseDate(flat[m[2]:m[3]], 0)
+			b, okB := parseDate(flat[m[4]:m[5]], 0)
 			if okA && okB {
-				if start == nil {
-					start = &a
+				if start.date == nil {
+					start = dateFound{&a, found{line: lineAt(lineOf, m[2])}}
 				}
-				if end == nil {
-					end = &b
+				if end.date == nil {
+					end = dateFound{&b, found{line: lineAt(lineOf, m[4])}}
 				}
-				return start, end, 0.75
+				start.conf, end.conf = 0.75, 0.75
+				return start, end
 			}
 		}
 	}
-	return start, end, 0.6
+	start.conf, end.conf = 0.6, 0.6
+	return start, end
 }
 
 // hourlyRate finds the gross hourly rate.
-func hourlyRate(d *doc) (float64, float64, bool) {
+func hourlyRate(d *doc) (float64, found, bool) {
 	for _, f := range d.labelled(lblRate) {
-		if v, ok := parseDecimal(f.value); ok && v > 0 && v < 1000 {
-			return v, f.conf, true
+		if v, repaired, ok := parseRate(f.value); ok {
+			if repaired {
+				f.conf = repairedConf
+			}
+			return v, f, true
 		}
 	}
-	foldText, _, _ := d.joined()
-	flat := strings.Join(strings.Fields(foldText), " ")
-	if m := reRateProse.FindStringSubmatch(flat); m != nil {
-		for _, g := range m[1:] {
-			if v, ok := parseDecimal(g); ok {
-				return v, 0.75, true
+	flat, lineOf := d.squeezed()
+	if m := reRateProse.FindStringSubmatchIndex(flat); m != nil {
+		for g := 1; 2*g < len(m); g++ {
+			if m[2*g] < 0 {
+				continue
+			}
+			if v, repaired, ok := parseRate(flat[m[2*g]:m[2*g+1]]); ok {
+				f := found{line: lineAt(lineOf, m[2*g]), conf: 0.75}
+				if repaired {
+					f.conf = repairedConf
+				}
+				return v, f, true
 			}
 		}
 	}
-	return 0, 0, false
+	return 0, found{}, false
 }
 
 // weeklyHours finds the weekly working hours.
-func weeklyHours(d *doc) (float64, float64, bool) {
+func weeklyHours(d *doc) (float64, found, bool) {
 	for _, f := range d.labelled(lblWeekly) {
-		if v, ok := parseHours(f.value); ok && v > 0 && v <= 80 {
-			return v, f.conf, true
+		if v, repaired, ok := parseWeekly(f.value); ok {
+			if repaired {
+				f.conf = repairedConf
+			}
+			return v, f, true
 		}
 	}
-	foldText, _, _ := d.joined()
-	flat := strings.Join(strings.Fields(foldText), " ")
-	if m := reWeeklyProse.FindStringSubmatch(flat); m != nil {
-		for _, g := range m[1:] {
-			if v, ok := parseDecimal(g); ok && v > 0 && v <= 80 {
-				return v, 0.75, true
+	flat, lineOf := d.squeezed()
+	if m := reWeeklyProse.FindStringSubmatchIndex(flat); m != nil {
+		for g := 1; 2*g < len(m); g++ {
+			if m[2*g] < 0 {
+				continue
+			}
+			if v, ok := parseDecimal(flat[m[2*g]:m[2*g+1]]); ok && v > 0 && v <= 80 {
+				return v, found{line: lineAt(lineOf, m[2*g]), conf: 0.75}, true
 			}
 		}
 	}
-	return 0, 0, false
+	return 0, found{}, false
 }
 
 // workLocation finds the city where the work is done.
-func workLocation(d *doc) (string, float64) {
+func workLocation(d *doc) found {
 	for _, f := range d.labelled(lblLocation) {
 		v := d.continued(f, 2)
 		if c := cityOf(v); c != "" && !isLabel(c) {
-			return c, f.conf
+			f.value, f.text = c, v
+			return f
 		}
 	}
 	foldText, raw := d.flat()
 	if m := reLocProse.FindStringSubmatchIndex(foldText); m != nil {
-		return cityOf(string(raw[runeIndex(foldText, m[2]):runeIndex(foldText, m[3])])), 0.75
+		s := runeIndex(foldText, m[2])
+		printed := string(raw[s:runeIndex(foldText, m[3])])
+		return found{value: cityOf(printed), text: printed, line: d.lineOfRune(s), conf: 0.75}
 	}
-	return "", 0
+	return found{}
 }
 
 // reason maps the reason for using temporary work onto the spec's enum.
-func reason(d *doc) (string, float64) {
+func reason(d *doc) found {
 	for _, f := range d.labelled(lblReason) {
 		if r := reasonCode(d.continued(f, 2)); r != "" {
-			return r, f.conf
+			f.value = r
+			return f
 		}
 	}
-	foldText, _, _ := d.joined()
-	flat := strings.Join(strings.Fields(foldText), " ")
-	if m := reReasonProse.FindStringSubmatch(flat); m != nil {
-		if r := reasonCode(m[1]); r != "" {
-			return r, 0.75
+	flat, lineOf := d.squeezed()
+	if m := reReasonProse.FindStringSubmatchIndex(flat); m != nil {
+		if r := reasonCode(flat[m[2]:m[3]]); r != "" {
+			return found{value: r, line: lineAt(lineOf, m[2]), conf: 0.75}
 		}
 	}
-	return "", 0
+	return found{}
 }
 
 var (

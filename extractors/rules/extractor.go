@@ -21,7 +21,12 @@ func New() *Extractor { return &Extractor{} }
 // Name identifies the extractor and its version.
 func (*Extractor) Name() string { return "rules/v1" }
 
-// Extract returns the fields of a contract or a timesheet found in c.Text.
+// Extract returns the fields of a contract or a timesheet found in c.Text,
+// each with a confidence and a Source: the page (1-based; 1 for a text
+// without form feeds), the line of the whole text (1-based; lines end at
+// "\n", and at a form feed that does not follow a line end) and the text
+// matched (the value as printed, or the line it came from, at most 200
+// runes).
 func (e *Extractor) Extract(ctx context.Context, t pipeline.DocumentType, c pipeline.Content) (pipeline.Fields, error) {
 	if err := ctx.Err(); err != nil {
 		return pipeline.Fields{}, err
@@ -30,9 +35,9 @@ func (e *Extractor) Extract(ctx context.Context, t pipeline.DocumentType, c pipe
 	var f pipeline.Fields
 	switch t {
 	case pipeline.TypeContract:
-		f.Contract, f.Confidence = contract(d)
+		f.Contract, f.Confidence, f.Sources = contract(d)
 	case pipeline.TypeTimesheet:
-		f.Timesheet, f.Confidence = timesheet(d)
+		f.Timesheet, f.Confidence, f.Sources = timesheet(d)
 	default:
 		return pipeline.Fields{}, fmt.Errorf("rules: no fields for document type %q", t)
 	}

@@ -41,6 +41,7 @@ func check(t *testing.T, f pipeline.Fields, want map[string]any) {
 	}
 }
 
+// TestContracts reads the contracts of testdata.
 func TestContracts(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -77,6 +78,7 @@ func TestContracts(t *testing.T) {
 	}
 }
 
+// TestTimesheets reads the timesheets of testdata.
 func TestTimesheets(t *testing.T) {
 	t.Parallel()
 	e := func(d string, h float64) map[string]any { return map[string]any{"date": d, "hours": h} }
@@ -117,6 +119,7 @@ func TestTimesheets(t *testing.T) {
 	}
 }
 
+// TestHelpers checks the value parsers.
 func TestHelpers(t *testing.T) {
 	t.Parallel()
 	t.Run("dates", func(t *testing.T) {

@@ -14,6 +14,9 @@ type found struct {
 	col   int // column of the label
 	vcol  int // column of the value
 	conf  float64
+	// text is the value as printed, for the field's Source ("" for the
+	// whole line).
+	text string
 }
 
 // gap is the number of spaces that separates two cells of a laid-out line.
@@ -38,6 +41,7 @@ var bareWords = map[string]bool{
 	"motif": true, "reason": true, "rate": true, "period": true, "periode": true, "du": true,
 	"societe": true, "salarie": true, "interimaire": true, "worker": true, "ref": true,
 	"reference": true, "etablissement": true, "collaborateur": true, "intervenant": true,
+	"contrat": true, "contract": true,
 }
 
 // separated reports whether the runes between a label and its value hold a
@@ -99,6 +103,7 @@ func (d *doc) labelled(re *regexp.Regexp) []found {
 				f.conf = 0.75
 			}
 			if strings.TrimSpace(f.value) != "" {
+				f.text = f.value
 				out = append(out, f)
 			}
 		}
@@ -182,7 +187,7 @@ func (d *doc) wrappedLabel(re *regexp.Regexp, li int) (found, bool) {
 		return found{}, false
 	}
 	v := string(d.lines[li].raw[a[1][0]:a[1][1]])
-	return found{value: v, line: li, col: a[0][0], vcol: a[1][0], conf: 0.8}, true
+	return found{value: v, line: li, col: a[0][0], vcol: a[1][0], conf: 0.8, text: v}, true
 }
 
 // countAlnum counts the letters and digits of s.

@@ -90,3 +90,59 @@ func parseHours(s string) (float64, bool) {
 	}
 	return ts[0].hours, true
 }
+
+// repairedConf is the confidence of a value read through an OCR repair:
+// low enough (below 0.5) that document.low_confidence sends it to review.
+const repairedConf = 0.45
+
+// Plausible gross hourly rates in EUR: a printed rate outside is taken for
+// misread rather than kept.
+const (
+	minRate, maxRate = 5.0, 200.0
+)
+
+// parseRate reads an hourly rate in EUR from s. A rate within
+// minRate..maxRate is read as printed. A whole number of 4 or 5 digits
+// ("1258", "12584"), which no hourly rate is, is read as OCR noise that
+// dropped the decimal comma (and turned "€" into a digit): its first two
+// digits are the euros and the next two the cents, when that gives 9..49
+// EUR (a usual temporary worker's rate; more is left to a reviewer);
+// repaired reports that. Anything else is not a rate.
+func parseRate(s string) (rate float64, repaired, ok bool) {
+	m := reDecimal.FindString(s)
+	if m == "" {
+		return 0, false, false
+	}
+	v, err := strconv.ParseFloat(strings.ReplaceAll(m, ",", "."), 64)
+	if err != nil {
+		return 0, false, false
+	}
+	if v >= minRate && v <= maxRate {
+		return v, false, true
+	}
+	if len(m) >= 4 && len(m) <= 5 && !strings.ContainsAny(m, ".,") {
+		euros, _ := strconv.Atoi(m[:2])
+		cents, _ := strconv.Atoi(m[2:4])
+		if r := float64(euros) + float64(cents)/100; euros >= 9 && euros < 50 {
+			return r, true, true
+		}
+	}
+	return 0, false, false
+}
+
+// parseWeekly reads weekly working hours from s: an amount within 1..80
+// hours as printed, or a 4-digit whole number ("3500", "3750") read as
+// hours whose decimal comma OCR dropped, when that gives 10..60 hours.
+func parseWeekly(s string) (hours float64, repaired, ok bool) {
+	if v, ok := parseHours(s); ok && v > 0 && v <= 80 {
+		return v, false, true
+	}
+	m := reDecimal.FindString(s)
+	if len(m) == 4 && !strings.ContainsAny(m, ".,") {
+		v, _ := strconv.Atoi(m)
+		if h := float64(v) / 100; h >= 10 && h <= 60 {
+			return h, true, true
+		}
+	}
+	return 0, false, false
+}

@@ -50,32 +50,34 @@ func findParties(d *doc) parties {
 			continue
 		}
 		if side == agencySide && p.agency.conf < 0.85 {
-			p.agency = found{value: v, line: f.line, conf: 0.85}
+			p.agency = found{value: v, line: f.line, conf: 0.85, text: f.text}
 		}
 		if side == clientSide && p.client.conf < 0.85 {
-			p.client = found{value: v, line: f.line, conf: 0.85}
+			p.client = found{value: v, line: f.line, conf: 0.85, text: f.text}
 		}
 	}
 	foldText, raw := d.flat()
 	if p.agency.value == "" {
 		if m := reAgencyProse.FindStringSubmatchIndex(foldText); m != nil {
-			v := companyName(string(raw[runeIndex(foldText, m[2]):runeIndex(foldText, m[3])]))
-			if plausibleCompany(v) {
-				p.agency = found{value: v, conf: 0.75}
+			s := runeIndex(foldText, m[2])
+			printed := string(raw[s:runeIndex(foldText, m[3])])
+			if v := companyName(printed); plausibleCompany(v) {
+				p.agency = found{value: v, text: printed, line: d.lineOfRune(s), conf: 0.75}
 			}
 		}
 	}
 	if p.client.value == "" {
 		if m := reClientProse.FindStringSubmatchIndex(foldText); m != nil {
-			v := companyName(string(raw[runeIndex(foldText, m[2]):runeIndex(foldText, m[3])]))
-			if plausibleCompany(v) {
-				p.client = found{value: v, conf: 0.75}
+			s := runeIndex(foldText, m[2])
+			printed := string(raw[s:runeIndex(foldText, m[3])])
+			if v := companyName(printed); plausibleCompany(v) {
+				p.client = found{value: v, text: printed, line: d.lineOfRune(s), conf: 0.75}
 			}
 		}
 	}
 	if p.agency.value == "" {
-		if v := letterhead(d); v != "" {
-			p.agency = found{value: v, conf: 0.5}
+		if f := letterhead(d); f.value != "" {
+			p.agency = f
 		}
 	}
 	joinedFold, joinedRaw, starts := d.joined()
@@ -173,7 +175,7 @@ func sirets(d *doc, foldText string, raw []rune, starts []int, anchors []anchor)
 		if side == noParty {
 			side, cf = nearestAnchor(anchors, ls, lc, len(d.lines)), 0.8
 		}
-		f := found{value: digits, line: ls, col: lc, conf: cf}
+		f := found{value: digits, line: ls, col: lc, conf: cf, text: strings.ReplaceAll(string(raw[s:e]), "\n", " ")}
 		switch {
 		case side == agencySide && (agency.value == "" || agency.conf < cf):
 			agency = f
@@ -206,7 +208,7 @@ func sideOfLabel(d *doc, li, col, digitsCol int) (party, float64) {
 
 // letterhead returns the first line's first cell when it reads like a
 // company name: the agency's letterhead.
-func letterhead(d *doc) string {
+func letterhead(d *doc) found {
 	for i := range d.lines {
 		if d.blank(i) {
 			continue
@@ -219,15 +221,16 @@ func letterhead(d *doc) string {
 				continue
 			}
 			if plausibleCompany(v) {
+				f := found{value: v, text: v, line: i, conf: 0.5}
 				if isUpperWord(strings.ReplaceAll(v, " ", "")) {
-					return titleCase(v)
+					f.value = titleCase(v)
 				}
-				return v
+				return f
 			}
 		}
-		return ""
+		return found{}
 	}
-	return ""
+	return found{}
 }
 
 // titleCase writes each word of an upper-case phrase in title case.

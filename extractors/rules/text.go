@@ -2,10 +2,12 @@ package rules
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/docflow/docflow/pipeline"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -14,26 +16,89 @@ import (
 // line points at the same runes in the raw line.
 type doc struct {
 	lines []line
+	// usDates is set when numeric dates are printed month first.
+	usDates bool
 }
 
 type line struct {
 	raw  []rune
 	fold string
+	// num is the 1-based number of the line in the whole text and page its
+	// 1-based page, as Source reports them (see newDoc).
+	num, page int
 }
 
+// newDoc splits text into lines. Lines end at "\n" (or "\r\n"); a form
+// feed ("\f") starts a new page and, when it does not follow a line end,
+// also ends the line. Each line keeps its number in the whole text and its
+// page; a form feed at the start of a line also leaves an empty line of its
+// own in lines (so that pages stay apart), numbered like the next one.
 func newDoc(text string) *doc {
 	text = strings.ReplaceAll(text, "\r\n", "\n")
-	text = strings.ReplaceAll(text, "\f", "\n")
 	d := &doc{}
-	for _, l := range strings.Split(text, "\n") {
-		raw := []rune(strings.TrimRight(l, " \t\r"))
+	num, page := 1, 1
+	start, startNum, startPage := 0, 1, 1
+	emit := func(end int) {
+		raw := []rune(strings.TrimRight(text[start:end], " \t\r"))
 		f := make([]rune, len(raw))
 		for i, r := range raw {
 			f[i] = foldRune(r)
 		}
-		d.lines = append(d.lines, line{raw: raw, fold: string(f)})
+		d.lines = append(d.lines, line{raw: raw, fold: string(f), num: startNum, page: startPage})
 	}
+	for i := 0; i < len(text); i++ {
+		switch text[i] {
+		case '\n':
+			emit(i)
+			num++
+		case '\f':
+			atLineStart := i == 0 || text[i-1] == '\n' || text[i-1] == '\f'
+			emit(i)
+			page++
+			if !atLineStart {
+				num++
+			}
+		default:
+			continue
+		}
+		start, startNum, startPage = i+1, num, page
+	}
+	emit(len(text))
+	d.monthFirst()
 	return d
+}
+
+// reSlashDate finds a numeric date with slashes, for telling day-first
+// from month-first documents.
+var reSlashDate = regexp.MustCompile(`\b(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})\b`)
+
+// monthFirst reads the numeric dates of a document written month first
+// (US: 04/17/2026) as day first, by swapping day and month in the folded
+// lines (the raw lines are kept). A document is month first only when one
+// of its dates cannot be read day first (second part above 12) and none
+// can be read only day first; an ambiguous document (03/02/2026 alone) is
+// read day first, as French documents are.
+func (d *doc) monthFirst() {
+	us, eu := false, false
+	for _, l := range d.lines {
+		for _, m := range reSlashDate.FindAllStringSubmatch(l.fold, -1) {
+			a, _ := strconv.Atoi(m[1])
+			b, _ := strconv.Atoi(m[2])
+			switch {
+			case a > 12 && a <= 31 && b >= 1 && b <= 12:
+				eu = true
+			case b > 12 && b <= 31 && a >= 1 && a <= 12:
+				us = true
+			}
+		}
+	}
+	if !us || eu {
+		return
+	}
+	d.usDates = true
+	for i, l := range d.lines {
+		d.lines[i].fold = reSlashDate.ReplaceAllString(l.fold, "$2/$1/$3")
+	}
 }
 
 // foldRune lower-cases r and strips its accents, keeping one rune for one.
@@ -238,4 +303,82 @@ func (d *doc) flat() (string, []rune) {
 		out[i] = r
 	}
 	return strings.ReplaceAll(f, "\n", " "), out
+}
+
+// maxSourceText is the most runes of text a Source carries.
+const maxSourceText = 200
+
+// source returns where a found value came from: its line's page and number,
+// and the text as printed (the line itself when the value kept none).
+func (d *doc) source(f found) pipeline.Source {
+	if f.line < 0 || f.line >= len(d.lines) {
+		return pipeline.Source{Text: clip(f.text)}
+	}
+	l := d.lines[f.line]
+	t := clip(f.text)
+	if t == "" {
+		t = clip(string(l.raw))
+	}
+	return pipeline.Source{Page: l.page, Line: l.num, Text: t}
+}
+
+// clip trims s and cuts it to maxSourceText runes.
+func clip(s string) string {
+	s = strings.TrimSpace(s)
+	if rs := []rune(s); len(rs) > maxSourceText {
+		s = strings.TrimSpace(string(rs[:maxSourceText]))
+	}
+	return s
+}
+
+// lineOfRune returns the line that holds rune offset r of the joined (or
+// flat) text.
+func (d *doc) lineOfRune(r int) int {
+	n := 0
+	for i, l := range d.lines {
+		n += len(l.raw) + 1
+		if r < n {
+			return i
+		}
+	}
+	return len(d.lines) - 1
+}
+
+// squeezed returns the folded text with every run of white space (line
+// ends included) turned into one space, and the line of each of its bytes,
+// for prose patterns that may wrap.
+func (d *doc) squeezed() (string, []int) {
+	var b strings.Builder
+	var lineOf []int
+	for i, l := range d.lines {
+		for _, w := range strings.Fields(l.fold) {
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+				lineOf = append(lineOf, i)
+			}
+			b.WriteString(w)
+			for range len(w) {
+				lineOf = append(lineOf, i)
+			}
+		}
+	}
+	return b.String(), lineOf
+}
+
+// lineAt returns the line of byte offset b of a squeezed text.
+func lineAt(lineOf []int, b int) int {
+	if len(lineOf) == 0 {
+		return -1
+	}
+	return lineOf[min(max(b, 0), len(lineOf)-1)]
+}
+
+// dates folds a value for findDates and parseDate, swapping day and month
+// of numeric dates in a month-first document as the folded lines are.
+func (d *doc) dates(s string) string {
+	s = fold(s)
+	if d.usDates {
+		s = reSlashDate.ReplaceAllString(s, "$2/$1/$3")
+	}
+	return s
 }

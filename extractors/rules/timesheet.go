@@ -3,6 +3,7 @@ package rules
 import (
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/docflow/docflow/pipeline"
@@ -20,105 +21,123 @@ var (
 	reSignOff   = regexp.MustCompile(`^(?:cordialement|bien\s+cordialement|bien\s+a\s+vous|salutations|merci|many\s+thanks|thanks|thank\s+you|best\s+regards|kind\s+regards|regards|best)\b`)
 )
 
-// timesheet extracts the fields of a timesheet.
-func timesheet(d *doc) (*pipeline.Timesheet, map[string]float64) {
+// timesheet extracts the fields of a timesheet, with their confidence and
+// their sources.
+func timesheet(d *doc) (*pipeline.Timesheet, map[string]float64, map[string]pipeline.Source) {
 	ts := &pipeline.Timesheet{}
 	conf := map[string]float64{}
-	if v, cf := tsContractNumber(d); v != "" {
-		ts.ContractNumber, conf["contract_number"] = v, cf
+	srcs := map[string]pipeline.Source{}
+	note := func(field string, f found) {
+		conf[field] = f.conf
+		srcs[field] = d.source(f)
 	}
-	if v, cf := tsWorker(d); v != "" {
-		ts.WorkerName, conf["worker_name"] = v, cf
+	if f := tsContractNumber(d); f.value != "" {
+		ts.ContractNumber = f.value
+		note("contract_number", f)
 	}
-	if v, cf := tsClient(d); v != "" {
-		ts.ClientName, conf["client_name"] = v, cf
+	if f := tsWorker(d); f.value != "" {
+		ts.WorkerName = f.value
+		note("worker_name", f)
 	}
-	start, end, pcf := period(d)
+	if f := tsClient(d); f.value != "" {
+		ts.ClientName = f.value
+		note("client_name", f)
+	}
+	start, end, pf := period(d)
 	year := 0
 	if start != nil {
 		year = start.Year()
 	} else if y := anyYear(d); y > 0 {
 		year = y
 	}
-	entries, ecf := entries(d, year)
+	entries, ef := entries(d, year)
+	if len(entries) == 0 && start != nil {
+		entries, ef = gridEntries(d, *start)
+	}
 	if len(entries) > 0 {
-		ts.Entries, conf["entries"] = entries, ecf
+		ts.Entries = entries
+		note("entries", ef)
 		if start == nil {
-			start, end, pcf = &entries[0].Date, &entries[len(entries)-1].Date, 0.5
+			start, end, pf = &entries[0].Date, &entries[len(entries)-1].Date, found{line: ef.line, conf: 0.5}
 		}
 	}
 	if start != nil {
-		ts.PeriodStart, conf["period_start"] = start, pcf
+		ts.PeriodStart = start
+		note("period_start", pf)
 	}
 	if end != nil {
-		ts.PeriodEnd, conf["period_end"] = end, pcf
+		ts.PeriodEnd = end
+		note("period_end", pf)
 	}
-	if t, cf, ok := totalHours(d, year); ok {
-		ts.TotalHours, conf["total_hours"] = &t, cf
+	if t, f, ok := totalHours(d, year); ok {
+		ts.TotalHours = &t
+		note("total_hours", f)
 	}
-	return ts, conf
+	return ts, conf, srcs
 }
 
 // tsContractNumber finds the contract number a timesheet bills against.
-func tsContractNumber(d *doc) (string, float64) {
-	if v, cf := contractNumber(d); v != "" {
-		return v, cf
+func tsContractNumber(d *doc) found {
+	if f := contractNumber(d); f.value != "" {
+		return f
 	}
-	if v := d.columnValue(lblContractNo); v != "" {
+	if v, li := d.columnValue(lblContractNo); v != "" {
 		if n := numberToken(v); n != "" {
-			return n, 0.85
+			return found{value: n, text: v, line: li, conf: 0.85}
 		}
 	}
-	return "", 0
+	return found{}
 }
 
 // tsWorker finds the worker's name.
-func tsWorker(d *doc) (string, float64) {
+func tsWorker(d *doc) found {
 	for _, f := range d.labelled(lblTSWorker) {
 		if v := personName(f.value); plausiblePerson(v) {
-			return v, f.conf
+			f.value = v
+			return f
 		}
 	}
-	last, first := d.columnValue(lblLastName), d.columnValue(lblFirstName)
-	if v := nameFromParts(last, first); plausiblePerson(v) {
-		return v, 0.85
+	last, li := d.columnValue(lblLastName)
+	firstN, _ := d.columnValue(lblFirstName)
+	if v := nameFromParts(last, firstN); plausiblePerson(v) {
+		return found{value: v, line: li, conf: 0.85}
 	}
-	if v, cf := workerName(d); v != "" {
-		return v, cf
+	if f := workerName(d); f.value != "" {
+		return f
 	}
 	foldText, raw := d.flat()
 	if m := reWorkerTS.FindStringSubmatchIndex(foldText); m != nil {
-		v := personName(string(raw[runeIndex(foldText, m[2]):runeIndex(foldText, m[3])]))
-		if plausiblePerson(v) {
-			return v, 0.7
+		s := runeIndex(foldText, m[2])
+		printed := string(raw[s:runeIndex(foldText, m[3])])
+		if v := personName(printed); plausiblePerson(v) {
+			return found{value: v, text: printed, line: d.lineOfRune(s), conf: 0.7}
 		}
 	}
-	return "", 0
+	return found{}
 }
 
 // tsClient finds the client company.
-func tsClient(d *doc) (string, float64) {
+func tsClient(d *doc) found {
 	for _, f := range d.labelled(lblTSClient) {
 		if v := companyName(f.value); plausibleCompany(v) {
-			return v, f.conf
+			f.value = v
+			return f
 		}
 	}
 	foldText, raw := d.flat()
 	if m := reClientTS.FindStringSubmatchIndex(foldText); m != nil {
-		v := companyName(string(raw[runeIndex(foldText, m[2]):runeIndex(foldText, m[3])]))
-		if plausibleCompany(v) {
-			return v, 0.7
+		s := runeIndex(foldText, m[2])
+		printed := string(raw[s:runeIndex(foldText, m[3])])
+		if v := companyName(printed); plausibleCompany(v) {
+			return found{value: v, text: printed, line: d.lineOfRune(s), conf: 0.7}
 		}
 	}
-	if v := signatureCompany(d); v != "" {
-		return v, 0.5
-	}
-	return "", 0
+	return signatureCompany(d)
 }
 
 // signatureCompany returns the last line of an e-mail signature that reads
 // like a company: the sender's employer, the client, in typed timesheets.
-func signatureCompany(d *doc) string {
+func signatureCompany(d *doc) found {
 	start := -1
 	for i, l := range d.lines {
 		if reSignOff.MatchString(strings.TrimSpace(l.fold)) {
@@ -126,9 +145,9 @@ func signatureCompany(d *doc) string {
 		}
 	}
 	if start < 0 {
-		return ""
+		return found{}
 	}
-	cand := ""
+	cand, candLine := "", -1
 	for i := start + 1; i < len(d.lines) && i <= start+8; i++ {
 		if d.blank(i) {
 			if cand != "" {
@@ -141,17 +160,17 @@ func signatureCompany(d *doc) string {
 		if strings.ContainsAny(v, "@0123456789") || strings.HasPrefix(f, "tel") || strings.HasPrefix(f, "p.s") {
 			continue
 		}
-		cand = v
+		cand, candLine = v, i
 	}
 	if plausibleCompany(cand) {
-		return cand
+		return found{value: cand, text: cand, line: candLine, conf: 0.5}
 	}
-	return ""
+	return found{}
 }
 
 // columnValue finds a label used as a column header in a delimited table
-// and returns the value of that column in the next row.
-func (d *doc) columnValue(re *regexp.Regexp) string {
+// and returns the value of that column in the next row, with that row.
+func (d *doc) columnValue(re *regexp.Regexp) (string, int) {
 	for i, l := range d.lines {
 		if !strings.ContainsAny(string(l.raw), "\t|") {
 			continue
@@ -168,12 +187,12 @@ func (d *doc) columnValue(re *regexp.Regexp) string {
 			for k := i + 1; k < len(d.lines) && k <= i+3; k++ {
 				row := splitDelimited(d.lines[k].raw)
 				if ci < len(row) && strings.TrimSpace(row[ci]) != "" {
-					return strings.TrimSpace(row[ci])
+					return strings.TrimSpace(row[ci]), k
 				}
 			}
 		}
 	}
-	return ""
+	return "", -1
 }
 
 // splitDelimited splits a line on tabs or " | ".
@@ -187,7 +206,7 @@ func splitDelimited(raw []rune) []string {
 
 // period finds the printed period: "Semaine du ... au ...", "Période du",
 // "Period: ... – ...".
-func period(d *doc) (*pipeline.Date, *pipeline.Date, float64) {
+func period(d *doc) (*pipeline.Date, *pipeline.Date, found) {
 	for i, l := range d.lines {
 		if !rePeriodKey.MatchString(l.fold) {
 			continue
@@ -197,10 +216,106 @@ func period(d *doc) (*pipeline.Date, *pipeline.Date, float64) {
 			ds = findDates(l.fold+" "+strings.TrimSpace(d.lines[i+1].fold), 0)
 		}
 		if len(ds) >= 2 && !ds[1].date.Before(ds[0].date.Time) {
-			return &ds[0].date, &ds[1].date, 0.9
+			return &ds[0].date, &ds[1].date, found{line: i, conf: 0.9}
 		}
 	}
-	return nil, nil, 0
+	for i, l := range d.lines {
+		if m := reMonthLine.FindStringSubmatch(l.fold); m != nil {
+			y, _ := strconv.Atoi(m[2])
+			if mo := months[m[1]]; mo > 0 && y >= 1900 && y <= 2200 {
+				first := pipeline.NewDate(y, mo, 1)
+				last := pipeline.Date{Time: first.AddDate(0, 1, -1)}
+				return &first, &last, found{line: i, conf: 0.7}
+			}
+		}
+	}
+	return nil, nil, found{}
+}
+
+// reMonthLine finds the month a monthly timesheet covers: "Mois : mars
+// 2026", "Month of March 2026".
+var reMonthLine = regexp.MustCompile(`\b(?:mois|month)\b\s*(?:de\s+|of\s+)?:?\s*(` + monthNames + `)\.?\s+(\d{4})\b`)
+
+// token is a run of non-space runes of a line, [start, end).
+type token struct {
+	text       string
+	start, end int
+}
+
+// tokens splits a line on white space.
+func tokens(raw []rune) []token {
+	var out []token
+	for i := 0; i < len(raw); {
+		if raw[i] == ' ' || raw[i] == '\t' || raw[i] == '|' {
+			i++
+			continue
+		}
+		j := i
+		for j < len(raw) && raw[j] != ' ' && raw[j] != '\t' && raw[j] != '|' {
+			j++
+		}
+		out = append(out, token{string(raw[i:j]), i, j})
+		i = j
+	}
+	return out
+}
+
+// gridEntries reads a monthly grid: a row of day numbers under a "Jour" or
+// "Day" heading and, below it, a row of hours under the same columns. The
+// days belong to the month of start (the next month once they wrap).
+func gridEntries(d *doc, start pipeline.Date) ([]pipeline.Entry, found) {
+	for i, l := range d.lines {
+		toks := tokens(l.raw)
+		if len(toks) < 6 || !reDateHead.MatchString(fold(toks[0].text)) {
+			continue
+		}
+		var days []token
+		var dates []pipeline.Date
+		y, mo, prev := start.Year(), start.Month(), 0
+		for _, t := range toks[1:] {
+			n, err := strconv.Atoi(t.text)
+			if err != nil || n < 1 || n > 31 {
+				days = nil
+				break
+			}
+			if n <= prev {
+				mo++
+			}
+			prev = n
+			dt := pipeline.NewDate(y, mo, n)
+			if dt.Day() != n {
+				days = nil
+				break
+			}
+			days, dates = append(days, t), append(dates, dt)
+		}
+		if len(days) < 5 {
+			continue
+		}
+		for k := i + 1; k <= i+3 && k < len(d.lines); k++ {
+			hs := tokens(d.lines[k].raw)
+			if len(hs) < 2 || !reHoursHead.MatchString(fold(hs[0].text)) {
+				continue
+			}
+			var out []pipeline.Entry
+			for j, day := range days {
+				c := (day.start + day.end) / 2
+				for _, h := range hs[1:] {
+					if abs((h.start+h.end)/2-c) > 2 {
+						continue
+					}
+					if v, ok := parseHours(h.text); ok && v > 0 && v <= 24 {
+						out = append(out, pipeline.Entry{Date: dates[j], Hours: v})
+					}
+					break
+				}
+			}
+			if len(out) > 0 {
+				return out, found{line: i, conf: 0.75}
+			}
+		}
+	}
+	return nil, found{}
 }
 
 // anyYear returns the year of the first full date in the text.
@@ -246,9 +361,12 @@ func findHoursColumn(d *doc) (hoursColumn, bool) {
 }
 
 // entries reads one entry per day with hours, from table rows or prose.
-func entries(d *doc, year int) ([]pipeline.Entry, float64) {
+// Its source is the first row read, or the table's header when the rows
+// lie under one.
+func entries(d *doc, year int) ([]pipeline.Entry, found) {
 	hc, hasCol := findHoursColumn(d)
 	byDay := map[pipeline.Date]float64{}
+	firstRow := -1
 	for i, l := range d.lines {
 		if reTotalKey.MatchString(l.fold) || hasCol && i == hc.header {
 			continue
@@ -260,6 +378,9 @@ func entries(d *doc, year int) ([]pipeline.Entry, float64) {
 		h, ok := rowHours(l, ds, hc, hasCol && i > hc.header)
 		if ok && h > 0 && h <= 24 {
 			byDay[ds[0].date] += h
+			if firstRow < 0 {
+				firstRow = i
+			}
 		}
 	}
 	out := make([]pipeline.Entry, 0, len(byDay))
@@ -267,7 +388,11 @@ func entries(d *doc, year int) ([]pipeline.Entry, float64) {
 		out = append(out, pipeline.Entry{Date: day, Hours: pipeline.Round2(h)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Date.Before(out[j].Date.Time) })
-	return out, 0.85
+	src := found{line: firstRow, conf: 0.85}
+	if hasCol && hc.header < firstRow {
+		src.line = hc.header
+	}
+	return out, src
 }
 
 // rowHours reads the hours of one row: the hours column when the table has
@@ -296,6 +421,9 @@ func rowHours(l line, ds []dateMatch, hc hoursColumn, useCol bool) (float64, boo
 		if best >= 0 {
 			return toks[best].hours, true
 		}
+	}
+	if h, ok := clockRanges(l.fold, toks); ok {
+		return h, true
 	}
 	var clocks []hoursToken
 	last := -1
@@ -344,25 +472,62 @@ func hoursOutside(s string, ds []dateMatch) []hoursToken {
 
 // totalHours reads the total as printed: the largest amount on a "total"
 // line (a grand total beats weekly subtotals).
-func totalHours(d *doc, year int) (float64, float64, bool) {
+func totalHours(d *doc, year int) (float64, found, bool) {
 	best, ok := 0.0, false
+	var src found
 	for i, l := range d.lines {
 		if !reTotalKey.MatchString(l.fold) {
 			continue
 		}
 		toks := hoursOutside(l.fold, findDates(l.fold, year))
+		at := i
 		if len(toks) == 0 && i+1 < len(d.lines) {
 			toks = hoursOutside(d.lines[i+1].fold, findDates(d.lines[i+1].fold, year))
+			at = i + 1
 		}
 		for k := len(toks) - 1; k >= 0; k-- {
 			t := toks[k]
 			if t.unit || !t.integer || t.clock || t.hours > 0 && t.hours < 400 {
 				if !ok || t.hours > best {
 					best, ok = t.hours, true
+					src = found{line: at, conf: 0.85}
 				}
 				break
 			}
 		}
 	}
-	return best, 0.85, ok
+	return best, src, ok
+}
+
+// reClockRange finds a span of time of day: "08:00-12:00", "8h00 à 12h".
+var reClockRange = regexp.MustCompile(`\b(\d{1,2})[:h](\d{2})\s*(?:-|a|to)\s*(\d{1,2})[:h](\d{2})\b`)
+
+// clockRanges sums the spans of time of a row ("08:00-12:00 13:00-16:30"),
+// when the row prints no amount of hours of its own.
+func clockRanges(s string, toks []hoursToken) (float64, bool) {
+	ms := reClockRange.FindAllStringSubmatch(s, -1)
+	if len(ms) == 0 {
+		return 0, false
+	}
+	for _, t := range toks {
+		if !t.clock && (t.unit || !t.integer) {
+			return 0, false // the row prints its hours
+		}
+	}
+	sum := 0.0
+	for _, m := range ms {
+		var v [4]int
+		for i := range v {
+			v[i], _ = strconv.Atoi(m[i+1])
+		}
+		if v[0] > 24 || v[2] > 24 || v[1] >= 60 || v[3] >= 60 {
+			return 0, false
+		}
+		from, to := float64(v[0])+float64(v[1])/60, float64(v[2])+float64(v[3])/60
+		if to < from {
+			to += 24 // a night shift
+		}
+		sum += to - from
+	}
+	return pipeline.Round2(sum), sum > 0
 }
