@@ -8,6 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docflow/docflow/extractors/crosscheck"
+	"github.com/docflow/docflow/extractors/llm"
+	"github.com/docflow/docflow/extractors/llm/llmtest"
+	"github.com/docflow/docflow/extractors/rules"
 	"github.com/docflow/docflow/pipeline"
 	"github.com/docflow/docflow/pipeline/testdocs"
 	"github.com/jackc/pgx/v5"
@@ -108,6 +112,42 @@ func benchThroughput(b *testing.B, ext string, render func(string) []byte) {
 	b.ReportMetric(noopPerSec, "noop-jobs/s")
 	b.ReportMetric(docsPerSec/noopPerSec, "docs/noop-job")
 	b.ReportMetric(float64(e.count("SELECT count(*) FROM river_job WHERE kind <> 'bench_noop'"))/float64(b.N), "jobs/doc")
+}
+
+// BenchmarkLLMThroughput measures documents through the pipeline when a
+// model answers after a fixed latency (100 ms, the fake provider), with 4
+// workers: the ceiling is 4 / 0.1 s = 40 documents a second.
+func BenchmarkLLMThroughput(b *testing.B) {
+	p := llmtest.New(b)
+	p.Always(llmtest.Reply{Delay: 100 * time.Millisecond, Content: modelTruth})
+	e := setup(b, envOptions{noWorkers: true, extractor: &crosscheck.Extractor{Rules: rules.New(), Mode: crosscheck.Always,
+		LLM: &llm.Extractor{Backend: llm.NewOpenAI(llm.OpenAIConfig{BaseURL: p.URL(), APIKey: llmtest.Key}), Model: "m"}}})
+	tn := e.tenant("Bench LLM")
+	pr := pipeline.Principal{KeyID: "bench", TenantID: tn.id, Role: pipeline.RoleUploader}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for i := range b.N {
+		text := testdocs.Contract(testdocs.ValidContract(fmt.Sprintf("CM-LLM-%06d", i)))
+		if _, _, err := e.svc.Upload(ctx, pr, fmt.Sprintf("c-%d.txt", i), bytes.NewReader([]byte(text))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	start := time.Now()
+	if err := e.river.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	waitCount(b, e, "SELECT count(*) FROM documents WHERE status IN ('committed', 'in_review', 'failed')", b.N)
+	elapsed := time.Since(start)
+	b.StopTimer()
+	stopCtx, stop := context.WithTimeout(context.Background(), 30*time.Second)
+	defer stop()
+	_ = e.river.Stop(stopCtx)
+	docsPerSec := float64(b.N) / elapsed.Seconds()
+	b.ReportMetric(docsPerSec, "docs/s")
+	b.ReportMetric(docsPerSec/40, "of-ceiling")
+	b.ReportMetric(float64(e.count("SELECT coalesce(sum(input_tokens + output_tokens), 0) FROM extraction_runs"))/float64(b.N), "tokens/doc")
+	b.ReportMetric(float64(e.count("SELECT count(*) FROM extraction_runs WHERE cache_hit"))/float64(b.N), "cache-hits/doc")
 }
 
 func waitCount(b *testing.B, e *env, query string, want int) {

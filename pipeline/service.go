@@ -130,7 +130,7 @@ func (s *Service) process(ctx context.Context, doc Document) error {
 		return err
 	}
 	start := time.Now()
-	a, err := s.Analyzer.Analyze(ctx, doc.FileName, data, s.Records.ContractLookup(doc.TenantID), settings.Rules)
+	a, err := s.Analyzer.Analyze(WithTenant(ctx, doc.TenantID), doc.FileName, data, s.Records.ContractLookup(doc.TenantID), settings.Rules)
 	if err != nil {
 		return err
 	}

@@ -51,6 +51,8 @@ type ExtractionRun struct {
 	OutputTokens int
 	Latency      time.Duration
 	CostEstimate float64
+	// CacheHit is true when the model's answer came from the cache.
+	CacheHit bool
 }
 
 // Decision is a reviewer's approval or rejection of a review task.

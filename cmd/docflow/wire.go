@@ -25,11 +25,11 @@ import (
 
 // newAnalyzer wires the read, classify, extract and validate stages: the
 // offline rules extractor, cross-checked with a model when one is configured.
-func newAnalyzer(cfg config.Config) pipeline.Analyzer {
+func newAnalyzer(cfg config.Config, cache llm.Cache) pipeline.Analyzer {
 	var ex pipeline.Extractor = rules.New()
 	if cfg.LLM.Enabled() {
 		ex = &crosscheck.Extractor{Rules: rules.New(), Mode: crosscheck.Mode(cfg.LLM.Mode), LLM: &llm.Extractor{
-			Model: cfg.LLM.Model,
+			Model: cfg.LLM.Model, Cache: cache,
 			Backend: llm.NewOpenAI(llm.OpenAIConfig{BaseURL: cfg.LLM.BaseURL, APIKey: cfg.LLM.APIKey,
 				Timeout: cfg.LLM.Timeout, JSONMode: cfg.LLM.JSONMode}),
 		}}
@@ -80,7 +80,7 @@ func openApp(ctx context.Context, cfg config.Config, workers int) (*app, error) 
 		a.Close()
 		return nil, err
 	}
-	analyzer := newAnalyzer(cfg)
+	analyzer := newAnalyzer(cfg, postgres.NewLLMCache(pool))
 	a.svc = &pipeline.Service{
 		Records:        mariadb.New(mdb),
 		Files:          disk,

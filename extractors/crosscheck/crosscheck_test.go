@@ -26,7 +26,9 @@ func extractor(p *llmtest.Provider, mode crosscheck.Mode) *crosscheck.Extractor 
 		LLM: &llm.Extractor{Backend: llm.NewOpenAI(llm.OpenAIConfig{BaseURL: p.URL(), APIKey: llmtest.Key}), Model: "m"}}
 }
 
-func content(text string) pipeline.Content { return pipeline.Content{Text: text, Format: "pdf", Confidence: 1} }
+func content(text string) pipeline.Content {
+	return pipeline.Content{Text: text, Format: "pdf", Confidence: 1}
+}
 
 func TestAgreementRaisesConfidence(t *testing.T) {
 	t.Parallel()

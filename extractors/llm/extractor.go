@@ -3,6 +3,8 @@ package llm
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -27,6 +29,27 @@ type Extractor struct {
 	InputPrice, OutputPrice float64
 	// MaxChars bounds the document text sent (default 60000 characters).
 	MaxChars int
+	// Cache keeps valid answers by (tenant, document text, prompt, model),
+	// so that the same document is never paid for twice; nil disables it.
+	Cache Cache
+}
+
+// Cache stores the model's valid answers.
+type Cache interface {
+	// Get returns the answer stored under key, if any.
+	Get(ctx context.Context, tenantID, key string) (content string, ok bool, err error)
+	// Put stores an answer.
+	Put(ctx context.Context, tenantID, key, content string) error
+}
+
+// cacheKey identifies one question: the same text, prompt and model.
+func cacheKey(model string, p prompts.Prompt, schema, text string) string {
+	h := sha256.New()
+	for _, part := range []string{model, p.ID, p.Hash, schema, text} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Name identifies the extractor and its model.
@@ -73,6 +96,15 @@ func (e *Extractor) ExtractMetered(ctx context.Context, t pipeline.DocumentType,
 	}}
 	start := time.Now()
 	defer func() { run.Latency = time.Since(start) }()
+	tenant, key := pipeline.TenantFromContext(ctx), cacheKey(e.Model, p, string(t), text)
+	if e.Cache != nil && tenant != "" {
+		if content, ok, err := e.Cache.Get(ctx, tenant, key); err == nil && ok {
+			if f, perr := parse(t, content); perr == nil {
+				run.CacheHit = true
+				return f, run, nil
+			}
+		}
+	}
 	for attempt := 0; ; attempt++ {
 		resp, err := e.Backend.Complete(ctx, req)
 		if err != nil {
@@ -83,6 +115,10 @@ func (e *Extractor) ExtractMetered(ctx context.Context, t pipeline.DocumentType,
 		run.CostEstimate = (float64(run.InputTokens)*e.InputPrice + float64(run.OutputTokens)*e.OutputPrice) / 1e6
 		f, perr := parse(t, resp.Content)
 		if perr == nil {
+			if e.Cache != nil && tenant != "" {
+				// A failed write costs a future call, not this answer.
+				_ = e.Cache.Put(ctx, tenant, key, resp.Content)
+			}
 			return f, run, nil
 		}
 		if attempt == 1 {

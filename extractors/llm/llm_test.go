@@ -159,3 +159,42 @@ func TestTimesheetEntries(t *testing.T) {
 		t.Errorf("schema name %v", js["name"])
 	}
 }
+
+type mapCache map[string]string
+
+func (m mapCache) Get(_ context.Context, tenant, key string) (string, bool, error) {
+	v, ok := m[tenant+"/"+key]
+	return v, ok, nil
+}
+
+func (m mapCache) Put(_ context.Context, tenant, key, content string) error {
+	m[tenant+"/"+key] = content
+	return nil
+}
+
+func TestCacheNeverPaysTwice(t *testing.T) {
+	t.Parallel()
+	f := llmtest.New(t, llmtest.Reply{Content: goodContract}, llmtest.Reply{Content: goodContract})
+	e := newExtractor(f, llm.OpenAIConfig{})
+	cache := mapCache{}
+	e.Cache = cache
+	a := pipeline.WithTenant(context.Background(), "tenant-a")
+	if _, run, err := e.ExtractMetered(a, pipeline.TypeContract, contractContent()); err != nil || run.CacheHit {
+		t.Fatalf("first call: %+v %v", run, err)
+	}
+	got, run, err := e.ExtractMetered(a, pipeline.TypeContract, contractContent())
+	if err != nil || !run.CacheHit || run.InputTokens != 0 || got.Contract.ContractNumber != "CM-2026-004512" {
+		t.Fatalf("second call: %+v %+v %v", run, got.Contract, err)
+	}
+	if f.Count() != 1 {
+		t.Errorf("%d calls for the same document, want 1", f.Count())
+	}
+	// Another tenant's identical document is its own question.
+	if _, run, _ := e.ExtractMetered(pipeline.WithTenant(context.Background(), "tenant-b"), pipeline.TypeContract, contractContent()); run.CacheHit || f.Count() != 2 {
+		t.Errorf("another tenant hit the cache (calls %d)", f.Count())
+	}
+	// A broken answer is never cached.
+	if len(cache) != 2 {
+		t.Errorf("%d cached answers, want 2", len(cache))
+	}
+}

@@ -190,10 +190,10 @@ func (s *Store) SaveOutcome(ctx context.Context, o pipeline.Outcome) error {
 		}
 		if o.Run.Extractor != "" {
 			if _, err := tx.Exec(ctx, `INSERT INTO extraction_runs (tenant_id, document_id, extractor, model, prompt_id,
-				prompt_hash, input_tokens, output_tokens, latency_ms, cost_estimate, fields)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+				prompt_hash, input_tokens, output_tokens, latency_ms, cost_estimate, fields, cache_hit)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 				d.TenantID, d.ID, o.Run.Extractor, o.Run.Model, o.Run.PromptID, o.Run.PromptHash, o.Run.InputTokens,
-				o.Run.OutputTokens, float64(o.Run.Latency.Microseconds())/1000, o.Run.CostEstimate, fields); err != nil {
+				o.Run.OutputTokens, float64(o.Run.Latency.Microseconds())/1000, o.Run.CostEstimate, fields, o.Run.CacheHit); err != nil {
 				return err
 			}
 		}

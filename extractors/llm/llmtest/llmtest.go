@@ -37,6 +37,7 @@ type Provider struct {
 	t        testing.TB
 	mu       sync.Mutex
 	replies  []Reply
+	always   *Reply
 	requests []map[string]any
 	srv      *httptest.Server
 }
@@ -52,6 +53,13 @@ func New(t testing.TB, replies ...Reply) *Provider {
 
 // URL is the base URL to configure, ending in /v1.
 func (f *Provider) URL() string { return f.srv.URL + "/v1" }
+
+// Always answers r once the scripted answers are used up.
+func (f *Provider) Always(r Reply) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.always = &r
+}
 
 // Add scripts more answers.
 func (f *Provider) Add(replies ...Reply) {
@@ -76,14 +84,18 @@ func (f *Provider) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	f.requests = append(f.requests, req)
-	if len(f.replies) == 0 {
+	var rep Reply
+	switch {
+	case len(f.replies) > 0:
+		rep, f.replies = f.replies[0], f.replies[1:]
+	case f.always != nil:
+		rep = *f.always
+	default:
 		f.mu.Unlock()
 		f.t.Errorf("fake provider: no scripted reply left")
 		http.Error(w, "no reply", 500)
 		return
 	}
-	rep := f.replies[0]
-	f.replies = f.replies[1:]
 	f.mu.Unlock()
 	if rep.Delay > 0 {
 		select {

@@ -1,0 +1,2 @@
+ALTER TABLE extraction_runs DROP COLUMN cache_hit;
+DROP TABLE llm_cache;
