@@ -102,5 +102,9 @@ func settingsJSON(ts pipeline.TenantSettings, def pipeline.Policy) gin.H {
 	if len(ts.Rules) > 0 {
 		rules = ts.Rules
 	}
-	return gin.H{"policy": p, "rules": rules}
+	mode := ts.LLMMode
+	if mode == "" {
+		mode = "default"
+	}
+	return gin.H{"policy": p, "rules": rules, "llm_mode": mode}
 }

@@ -50,6 +50,8 @@ type envOptions struct {
 	noWorkers bool
 	// extractor replaces the rules extractor (e.g. cross-checked with a model).
 	extractor pipeline.Extractor
+	// llmQueue runs the process stage in its own queue, as with a model.
+	llmQueue bool
 }
 
 func setup(t testing.TB, opts envOptions) *env {
@@ -76,11 +78,17 @@ func setup(t testing.TB, opts envOptions) *env {
 		Analyzer: pipeline.Analyzer{Reader: rd, Classifier: classify.New(), Extractor: ex,
 			Validator: validate.New(validate.DefaultConfig())},
 	}
-	e.river, err = queue.NewClient(pool, e.svc, queue.Config{Workers: 4, JobTimeout: 30 * time.Second, RescueAfter: 30 * time.Second, FetchPoll: 100 * time.Millisecond})
+	qcfg := queue.Config{Workers: 4, JobTimeout: 30 * time.Second, RescueAfter: 30 * time.Second, FetchPoll: 100 * time.Millisecond}
+	inserter := queue.Inserter{}
+	if opts.llmQueue {
+		qcfg.LLMWorkers, inserter.ProcessQueue = 2, queue.QueueLLM
+	}
+	e.river, err = queue.NewClient(pool, e.svc, qcfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.store = postgres.New(pool, queue.Inserter{Client: e.river})
+	inserter.Client = e.river
+	e.store = postgres.New(pool, inserter)
 	e.svc.Store = e.store
 	if !opts.noWorkers {
 		e.startWorkers()

@@ -18,7 +18,7 @@ const modelTruth = `{"contract_number": "CM-2026-016016", "agency_name": "Intér
 	"weekly_hours": 35, "work_location": "Villeurbanne", "reason": "temporary_increase", "possible_prompt_injection": false}`
 
 func llmEnv(t *testing.T, p *llmtest.Provider) *env {
-	return setup(t, envOptions{extractor: &crosscheck.Extractor{Rules: rules.New(), Mode: crosscheck.Always,
+	return setup(t, envOptions{llmQueue: true, extractor: &crosscheck.Extractor{Rules: rules.New(), Mode: crosscheck.Always,
 		LLM: &llm.Extractor{Backend: llm.NewOpenAI(llm.OpenAIConfig{BaseURL: p.URL(), APIKey: llmtest.Key}), Model: "test-model"}}})
 }
 
@@ -41,6 +41,9 @@ func TestModelRateLimitSnoozesThenCommits(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM extraction_runs WHERE document_id = $1 AND model = 'test-model'
 		AND prompt_id = 'extract_contract.v1' AND prompt_hash <> '' AND input_tokens > 0`, d.ID); n != 1 {
 		t.Errorf("%d extraction runs with model, prompt and tokens, want 1", n)
+	}
+	if n := e.count("SELECT count(*) FROM river_job WHERE kind = 'process_document' AND queue = 'llm' AND args->>'document_id' = $1", d.ID); n != 1 {
+		t.Errorf("the process job did not run in the model's own queue")
 	}
 }
 

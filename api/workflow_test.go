@@ -189,6 +189,7 @@ func TestSamplingAndSettings(t *testing.T) {
 		{"rules": map[string]any{"min_hourly_rate": -3}},
 		{"rules": map[string]any{"no_such_rule": 1}},
 		{"colour": "blue"},
+		{"llm_mode": "sometimes"},
 	} {
 		if code := e.do(http.MethodPut, "/v1/settings", tn.admin, jsonBody(bad), "application/json", &p); code != http.StatusBadRequest {
 			t.Errorf("settings %v: %d, want 400", bad, code)
@@ -198,8 +199,12 @@ func TestSamplingAndSettings(t *testing.T) {
 		t.Errorf("reviewer changing settings: %d, want 403", code)
 	}
 	var s struct {
-		Policy pipeline.Policy    `json:"policy"`
-		Rules  map[string]float64 `json:"rules"`
+		Policy  pipeline.Policy    `json:"policy"`
+		Rules   map[string]float64 `json:"rules"`
+		LLMMode string             `json:"llm_mode"`
+	}
+	if code := e.do(http.MethodPut, "/v1/settings", tn.admin, jsonBody(map[string]any{"llm_mode": "always"}), "application/json", &s); code != http.StatusOK || s.LLMMode != "always" {
+		t.Errorf("llm_mode: %d %+v", code, s)
 	}
 	body := map[string]any{"policy": map[string]any{"sample_rate": 1}, "rules": map[string]any{"min_hourly_rate": 14}}
 	if code := e.do(http.MethodPut, "/v1/settings", tn.admin, jsonBody(body), "application/json", &s); code != http.StatusOK || s.Policy.SampleRate != 1 || s.Rules["min_hourly_rate"] != 14 {

@@ -56,6 +56,9 @@ type LLM struct {
 	JSONMode bool
 	// Timeout bounds one call (DOCFLOW_LLM_TIMEOUT, default 60s).
 	Timeout time.Duration
+	// Concurrency is how many documents wait on the model at once in this
+	// process, in their own queue (DOCFLOW_LLM_CONCURRENCY, default 4).
+	Concurrency int
 }
 
 // Enabled reports whether a provider is configured.
@@ -117,7 +120,8 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		errs = append(errs, fmt.Sprintf("DOCFLOW_SECURE_COOKIES must be true or false, not %q", secure))
 	}
 	c.LLM = LLM{BaseURL: get("DOCFLOW_LLM_BASE_URL", ""), APIKey: get("DOCFLOW_LLM_API_KEY", ""),
-		Model: get("DOCFLOW_LLM_MODEL", ""), Mode: get("DOCFLOW_LLM_MODE", "fallback")}
+		Model: get("DOCFLOW_LLM_MODEL", ""), Mode: get("DOCFLOW_LLM_MODE", "fallback"),
+		Concurrency: int(num("DOCFLOW_LLM_CONCURRENCY", 4))}
 	jm := get("DOCFLOW_LLM_JSON_MODE", "false")
 	if c.LLM.JSONMode, err = strconv.ParseBool(jm); err != nil {
 		errs = append(errs, fmt.Sprintf("DOCFLOW_LLM_JSON_MODE must be true or false, not %q", jm))
@@ -143,6 +147,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: DOCFLOW_RESCUE_AFTER must be at least 1s")
 	case c.LLM.Mode != "rules" && c.LLM.Mode != "fallback" && c.LLM.Mode != "always":
 		return fmt.Errorf("config: DOCFLOW_LLM_MODE must be rules, fallback or always, not %q", c.LLM.Mode)
+	case c.LLM.Concurrency < 1:
+		return fmt.Errorf("config: DOCFLOW_LLM_CONCURRENCY must be at least 1")
 	case c.LLM.BaseURL != "" && c.LLM.Model == "":
 		return fmt.Errorf("config: DOCFLOW_LLM_MODEL must name the model when DOCFLOW_LLM_BASE_URL is set")
 	}

@@ -15,3 +15,17 @@ func TenantFromContext(ctx context.Context) string {
 	s, _ := ctx.Value(tenantKey{}).(string)
 	return s
 }
+
+type llmModeKey struct{}
+
+// WithLLMMode returns ctx carrying a tenant's choice of when to ask the
+// model (TenantSettings.LLMMode).
+func WithLLMMode(ctx context.Context, mode string) context.Context {
+	return context.WithValue(ctx, llmModeKey{}, mode)
+}
+
+// LLMModeFromContext returns the mode that WithLLMMode put in ctx, or "".
+func LLMModeFromContext(ctx context.Context) string {
+	s, _ := ctx.Value(llmModeKey{}).(string)
+	return s
+}

@@ -93,6 +93,9 @@ type TenantSettings struct {
 	// Rules are the rule thresholds, as the validator reads them
 	// (e.g. {"min_hourly_rate": 12.5}); absent ones keep their defaults.
 	Rules json.RawMessage `json:"rules,omitempty"`
+	// LLMMode is when the model is asked for this tenant's documents:
+	// "rules", "fallback" or "always"; empty keeps the deployment's mode.
+	LLMMode string `json:"llm_mode,omitempty"`
 }
 
 // PolicyOr returns the tenant's policy, or def when it has none.

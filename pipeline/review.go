@@ -177,6 +177,14 @@ func (s *Service) UpdateSettings(ctx context.Context, p Principal, ts TenantSett
 			return fmt.Errorf("%w: policy: %v", derrors.InvalidArgument, err)
 		}
 	}
+	if ts.LLMMode == "default" {
+		ts.LLMMode = ""
+	}
+	switch ts.LLMMode {
+	case "", "rules", "fallback", "always":
+	default:
+		return fmt.Errorf("%w: llm_mode must be rules, fallback or always", derrors.InvalidArgument)
+	}
 	if len(ts.Rules) > 0 {
 		if err := s.Analyzer.Validator.CheckRules(ts.Rules); err != nil {
 			return fmt.Errorf("%w: rules: %v", derrors.InvalidArgument, err)

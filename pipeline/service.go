@@ -130,7 +130,8 @@ func (s *Service) process(ctx context.Context, doc Document) error {
 		return err
 	}
 	start := time.Now()
-	a, err := s.Analyzer.Analyze(WithTenant(ctx, doc.TenantID), doc.FileName, data, s.Records.ContractLookup(doc.TenantID), settings.Rules)
+	actx := WithLLMMode(WithTenant(ctx, doc.TenantID), settings.LLMMode)
+	a, err := s.Analyzer.Analyze(actx, doc.FileName, data, s.Records.ContractLookup(doc.TenantID), settings.Rules)
 	if err != nil {
 		return err
 	}

@@ -122,6 +122,10 @@ type Config struct {
 	// before it is considered stuck (its worker died) and run again; at
 	// least JobTimeout (default JobTimeout plus a minute).
 	RescueAfter time.Duration
+	// LLMWorkers, when above 0, runs the process stage in its own queue,
+	// QueueLLM, with this concurrency: a model's latency and rate limits
+	// then hold only that queue, never the commits and re-validations.
+	LLMWorkers int
 	// FetchCooldown is the least time between two fetches of jobs while
 	// work is waiting (default 10ms; River's own default of 100ms caps a
 	// client at ten fetches, so Workers*10 jobs, a second).
@@ -147,6 +151,9 @@ func NewClient(pool *pgxpool.Pool, svc *pipeline.Service, cfg Config) (*river.Cl
 		river.AddWorker(workers, &RevalidateWorker{Service: svc})
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
+		if cfg.LLMWorkers > 0 {
+			rc.Queues[QueueLLM] = river.QueueConfig{MaxWorkers: cfg.LLMWorkers}
+		}
 		rc.FetchPollInterval = cfg.FetchPoll
 		rc.FetchCooldown = cfg.FetchCooldown
 		if rc.FetchCooldown <= 0 {
@@ -160,9 +167,14 @@ func NewClient(pool *pgxpool.Pool, svc *pipeline.Service, cfg Config) (*river.Cl
 	return client, nil
 }
 
+// QueueLLM is the queue of the process stage when a model is configured.
+const QueueLLM = "llm"
+
 // Inserter enqueues pipeline jobs with River inside a transaction.
 type Inserter struct {
 	Client *river.Client[pgx.Tx]
+	// ProcessQueue is the queue of process jobs ("" for River's default).
+	ProcessQueue string
 }
 
 // EnqueueTx inserts the job in tx.
@@ -178,6 +190,10 @@ func (i Inserter) EnqueueTx(ctx context.Context, tx pgx.Tx, job pipeline.Job) er
 	default:
 		return fmt.Errorf("queue: unknown job kind %q", job.Kind)
 	}
-	_, err := i.Client.InsertTx(ctx, tx, args, nil)
+	var opts *river.InsertOpts
+	if _, ok := args.(ProcessArgs); ok && i.ProcessQueue != "" {
+		opts = &river.InsertOpts{Queue: i.ProcessQueue, MaxAttempts: MaxAttempts}
+	}
+	_, err := i.Client.InsertTx(ctx, tx, args, opts)
 	return err
 }

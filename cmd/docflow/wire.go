@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/docflow/docflow/config"
 	"github.com/docflow/docflow/extractors/classify"
@@ -28,11 +29,12 @@ import (
 func newAnalyzer(cfg config.Config, cache llm.Cache) pipeline.Analyzer {
 	var ex pipeline.Extractor = rules.New()
 	if cfg.LLM.Enabled() {
-		ex = &crosscheck.Extractor{Rules: rules.New(), Mode: crosscheck.Mode(cfg.LLM.Mode), LLM: &llm.Extractor{
-			Model: cfg.LLM.Model, Cache: cache,
-			Backend: llm.NewOpenAI(llm.OpenAIConfig{BaseURL: cfg.LLM.BaseURL, APIKey: cfg.LLM.APIKey,
-				Timeout: cfg.LLM.Timeout, JSONMode: cfg.LLM.JSONMode}),
-		}}
+		ex = &crosscheck.Extractor{Rules: rules.New(), Mode: crosscheck.Mode(cfg.LLM.Mode),
+			Breaker: &crosscheck.Breaker{Threshold: 5, Cooldown: time.Minute}, LLM: &llm.Extractor{
+				Model: cfg.LLM.Model, Cache: cache,
+				Backend: llm.NewOpenAI(llm.OpenAIConfig{BaseURL: cfg.LLM.BaseURL, APIKey: cfg.LLM.APIKey,
+					Timeout: cfg.LLM.Timeout, JSONMode: cfg.LLM.JSONMode}),
+			}}
 	}
 	return pipeline.Analyzer{
 		Reader:     reader.New(reader.Config{MaxBytes: cfg.MaxUploadBytes}),
@@ -89,12 +91,21 @@ func openApp(ctx context.Context, cfg config.Config, workers int) (*app, error) 
 		Check:          analyzer.Reader.(*reader.Reader).Check,
 		MaxUploadBytes: cfg.MaxUploadBytes,
 	}
-	a.river, err = queue.NewClient(pool, a.svc, queue.Config{Workers: workers, RescueAfter: cfg.RescueAfter})
+	qcfg := queue.Config{Workers: workers, RescueAfter: cfg.RescueAfter}
+	inserter := queue.Inserter{}
+	if cfg.LLM.Enabled() {
+		inserter.ProcessQueue = queue.QueueLLM
+		if workers > 0 {
+			qcfg.LLMWorkers = cfg.LLM.Concurrency
+		}
+	}
+	a.river, err = queue.NewClient(pool, a.svc, qcfg)
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
-	a.store = postgres.New(pool, queue.Inserter{Client: a.river})
+	inserter.Client = a.river
+	a.store = postgres.New(pool, inserter)
 	a.svc.Store = a.store
 	return a, nil
 }

@@ -41,6 +41,8 @@ const (
 	Found      = 0.7  // only the model has it, and the text shows it
 	// Unsure is the rules' confidence under which Fallback asks the model.
 	Unsure = 0.75
+	// Unchecked caps the rules' fields while the provider is down.
+	Unchecked = 0.45
 )
 
 // Extractor cross-checks Rules with LLM. It implements
@@ -48,7 +50,12 @@ const (
 type Extractor struct {
 	Rules pipeline.Extractor
 	LLM   pipeline.MeteredExtractor
-	Mode  Mode
+	// Mode is the deployment's; a tenant's (pipeline.WithLLMMode) wins.
+	Mode Mode
+	// Breaker, when set, stops asking a provider that keeps failing: while
+	// it is open, documents get the rules' fields with their confidence
+	// capped under the review threshold, so a person checks them.
+	Breaker *Breaker
 }
 
 // Name names both extractors.
@@ -69,16 +76,39 @@ func (e *Extractor) ExtractMetered(ctx context.Context, t pipeline.DocumentType,
 	if err != nil {
 		return pipeline.Fields{}, pipeline.ExtractionRun{}, err
 	}
-	if e.Mode == RulesOnly || (e.Mode == Fallback && complete(t, rules)) {
-		return rules, pipeline.ExtractionRun{Extractor: e.Rules.Name(), Latency: time.Since(start)}, nil
+	mode := e.Mode
+	if m := Mode(pipeline.LLMModeFromContext(ctx)); m != "" {
+		mode = m
+	}
+	rulesRun := pipeline.ExtractionRun{Extractor: e.Rules.Name(), Latency: time.Since(start)}
+	if mode == RulesOnly || (mode == Fallback && complete(t, rules)) {
+		return rules, rulesRun, nil
+	}
+	if !e.Breaker.Allow() {
+		return distrusted(rules), rulesRun, nil
 	}
 	model, run, err := e.LLM.ExtractMetered(ctx, t, c)
 	if err != nil {
+		if e.Breaker.Failure(err) {
+			return distrusted(rules), rulesRun, nil
+		}
 		return pipeline.Fields{}, run, fmt.Errorf("llm: %w", err)
 	}
+	e.Breaker.Success()
 	run.Extractor = e.Name()
 	merged, err := Merge(t, rules, model, c.Text)
 	return merged, run, err
+}
+
+// distrusted caps every confidence under the review threshold: the model
+// that should have checked these fields could not be asked.
+func distrusted(f pipeline.Fields) pipeline.Fields {
+	conf := map[string]float64{}
+	for k, v := range f.Confidence {
+		conf[k] = math.Min(v, Unchecked)
+	}
+	f.Confidence = conf
+	return f
 }
 
 // complete reports whether the rules found every required field with

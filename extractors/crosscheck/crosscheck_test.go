@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docflow/docflow/derrors"
 	"github.com/docflow/docflow/extractors/crosscheck"
@@ -167,4 +168,45 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+func TestBreakerFallsBackToReview(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	br := &crosscheck.Breaker{Threshold: 2, Cooldown: time.Minute, Now: func() time.Time { return now }}
+	p := llmtest.New(t, llmtest.Reply{Status: 503}, llmtest.Reply{Status: 503})
+	ex := extractor(p, crosscheck.Always)
+	ex.Breaker = br
+	c := content(testdocs.Contract(testdocs.ValidContract("CM-1")))
+	ctx := context.Background()
+	if _, _, err := ex.ExtractMetered(ctx, pipeline.TypeContract, c); !errors.Is(err, derrors.Transient) {
+		t.Fatalf("first failure: %v, want it returned for a retry", err)
+	}
+	f, _, err := ex.ExtractMetered(ctx, pipeline.TypeContract, c)
+	if err != nil {
+		t.Fatalf("second failure opens the breaker: %v", err)
+	}
+	for k, v := range f.Confidence {
+		if v >= 0.5 {
+			t.Errorf("%s confidence %v while the provider is down, want under the review threshold", k, v)
+		}
+	}
+	if _, _, err := ex.ExtractMetered(ctx, pipeline.TypeContract, c); err != nil || p.Count() != 2 {
+		t.Errorf("open breaker: %v, %d calls, want no call", err, p.Count())
+	}
+	now = now.Add(2 * time.Minute)
+	p.Add(llmtest.Reply{Content: strings.Replace(truth, "CM-2026-004512", "CM-1", 1)})
+	f, _, err = ex.ExtractMetered(ctx, pipeline.TypeContract, c)
+	if err != nil || p.Count() != 3 || f.Confidence["hourly_rate"] != crosscheck.Agreed {
+		t.Errorf("after the cooldown: %v, %d calls, confidence %v", err, p.Count(), f.Confidence["hourly_rate"])
+	}
+}
+
+func TestTenantModeWins(t *testing.T) {
+	t.Parallel()
+	p := llmtest.New(t)
+	ctx := pipeline.WithLLMMode(context.Background(), "rules")
+	if _, _, err := extractor(p, crosscheck.Always).ExtractMetered(ctx, pipeline.TypeContract, content("contrat")); err != nil || p.Count() != 0 {
+		t.Errorf("tenant in rules mode: %v, %d calls", err, p.Count())
+	}
 }
