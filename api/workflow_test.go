@@ -247,8 +247,8 @@ func TestSamplingAndSettings(t *testing.T) {
 			changes++
 		}
 	}
-	if changes != 2 {
-		t.Errorf("%d settings changes in the audit log, want 2", changes)
+	if changes != 3 {
+		t.Errorf("%d settings changes in the audit log, want 3", changes)
 	}
 	if code := e.upload(auditor.Key, "x.pdf", []byte("%PDF"), &p); code != http.StatusForbidden {
 		t.Errorf("auditor uploading: %d, want 403", code)
