@@ -5,6 +5,7 @@
 #   MariaDB                    database from DOCFLOW_MARIADB_DSN
 #   poppler-utils              pdftotext, pdfinfo, pdftoppm
 #   tesseract-ocr              with the eng, fra and osd language data
+#   chromium                   headless browser of the review desk's tests
 #
 # What already runs is reused; what is missing is installed from Debian
 # packages and started.  pgvector is not packaged for bookworm's PostgreSQL
@@ -366,6 +367,8 @@ main() {
   for p in tesseract-ocr-eng tesseract-ocr-fra tesseract-ocr-osd; do
     pkg_installed "$p" || pkgs+=("$p")
   done
+  # The review desk's end-to-end tests drive Debian's chromium (chromedp).
+  [[ -x /usr/bin/chromium ]] || pkgs+=(chromium)
   if ! command -v psql >/dev/null 2>&1 || ! command -v pg_isready >/dev/null 2>&1; then
     pkgs+=("postgresql-client-$PG_MAJOR")
   fi
@@ -436,7 +439,7 @@ main() {
 
   local ms=$(((${EPOCHREALTIME//[.,]/} - started) / 1000))
   say "ok in $((ms / 1000)).$(printf '%02d' $((ms % 1000 / 10)))s: PostgreSQL ${server_version%% *} + pgvector $vector_version ($PG_HOST:$PG_PORT/$PG_DB)," \
-    "MariaDB ${my_version%%-*} (${MY_SOCKET:-$MY_HOST:$MY_PORT}/$MY_DB), poppler, tesseract"
+    "MariaDB ${my_version%%-*} (${MY_SOCKET:-$MY_HOST:$MY_PORT}/$MY_DB), poppler, tesseract, chromium"
 }
 
 main "$@"

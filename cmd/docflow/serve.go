@@ -12,6 +12,7 @@ import (
 
 	"github.com/docflow/docflow/api"
 	"github.com/docflow/docflow/config"
+	"github.com/docflow/docflow/desk"
 	"github.com/docflow/docflow/storage/mariadb"
 	"github.com/docflow/docflow/storage/postgres"
 )
@@ -74,7 +75,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	srv := &http.Server{Addr: cfg.Addr, Handler: api.New(a.svc, a.store, api.WithSummaries(mariadb.New(a.mdb))), ReadHeaderTimeout: 10 * time.Second}
+	reviewDesk, err := desk.New(a.svc, a.store, desk.Options{DataDir: cfg.DataDir, SecureCookies: cfg.SecureCookies})
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle(desk.Prefix, reviewDesk)
+	mux.Handle("/", api.New(a.svc, a.store, api.WithSummaries(mariadb.New(a.mdb))))
+	srv := &http.Server{Addr: cfg.Addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	slog.Info("docflow serving", "addr", cfg.Addr, "workers", workers)
