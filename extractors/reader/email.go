@@ -12,6 +12,7 @@ import (
 	"net/textproto"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/docflow/docflow/extractors/classify"
 	"github.com/docflow/docflow/pipeline"
@@ -237,7 +238,12 @@ var wordDecoder = &mime.WordDecoder{CharsetReader: func(charset string, input io
 // they are malformed.
 func decodeHeader(s string) string {
 	if d, err := wordDecoder.DecodeHeader(s); err == nil {
-		return d
+		s = d
+	}
+	if !utf8.ValidString(s) {
+		// Raw 8-bit header bytes (or an encoded word that decodes to
+		// invalid UTF-8): read them as Windows-1252, like bodies.
+		s = decodeText([]byte(s))
 	}
 	return s
 }

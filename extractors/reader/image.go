@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"image"
+	"image/draw"
 	_ "image/jpeg" // registers JPEG for image.DecodeConfig
 	_ "image/png"  // registers PNG for image.DecodeConfig
-	"os"
-	"path/filepath"
 
 	"github.com/docflow/docflow/derrors"
 	"github.com/docflow/docflow/pipeline"
@@ -24,36 +25,37 @@ const (
 )
 
 // readImage reads a PNG, JPEG or TIFF image by OCR. Images of huge
-// dimensions are refused, and so are images in which OCR finds no text.
-func (r *Reader) readImage(ctx context.Context, name string, data []byte) (pipeline.Content, error) {
+// dimensions are refused from their header, before any decoding, and so
+// are images in which OCR finds no text. PNG and JPEG are decoded and
+// cleaned like a scanned page (cleanPage); TIFF, which the standard
+// library does not decode, goes to tesseract as it is.
+func (r *Reader) readImage(ctx context.Context, name string, data []byte) (Detail, error) {
 	w, h, err := imageSize(data)
 	if err != nil {
-		return pipeline.Content{}, corrupt(name, "unreadable image: %v", err)
+		return Detail{}, corrupt(name, "unreadable image: %v", err)
 	}
 	if w > maxImageSide || h > maxImageSide || w*h > maxImagePixels {
-		return pipeline.Content{}, derrors.Refuse(derrors.TooLarge, "%s: image of %dx%d pixels is too large", name, w, h)
+		return Detail{}, derrors.Refuse(derrors.TooLarge, "%s: image of %dx%d pixels is too large", name, w, h)
 	}
 	if !r.tools.has("tesseract") {
-		return pipeline.Content{Format: "scan", Pages: 1}, nil
+		return Detail{Content: pipeline.Content{Format: "scan", Pages: 1}}, nil
 	}
-	dir, err := os.MkdirTemp("", "docflow-img-")
-	if err != nil {
-		return pipeline.Content{}, err
+	input := data
+	if img, _, err := image.Decode(bytes.NewReader(data)); err == nil {
+		input = encodePGM(cleanPage(toGray(img), imageDPI(w, h)))
+	} else if !isTIFF(data) {
+		return Detail{}, corrupt(name, "unreadable image: %v", err)
 	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "in.img")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		return pipeline.Content{}, err
-	}
-	r.tools.init()
-	out, err := r.tools.run(ctx, nil, "tesseract", path, "stdout", "-l", r.tools.langs, "--psm", ocrPSM, "tsv")
+	words, err := r.ocrWords(ctx, input)
 	if err != nil {
 		if ctx.Err() != nil {
-			return pipeline.Content{}, ctx.Err()
+			return Detail{}, ctx.Err()
 		}
-		return pipeline.Content{}, corrupt(name, "unreadable image: %v", err)
+		if errors.Is(err, ErrToolTimeout) {
+			return Detail{}, fmt.Errorf("%s: %w", name, err)
+		}
+		return Detail{}, corrupt(name, "unreadable image: %v", err)
 	}
-	words := parseTSV(string(out))
 	good := 0
 	for _, w := range words {
 		if w.conf >= 60 && countAlnum(w.text) >= 2 {
@@ -61,14 +63,38 @@ func (r *Reader) readImage(ctx context.Context, name string, data []byte) (pipel
 		}
 	}
 	if good < minImageWords {
-		return pipeline.Content{}, derrors.Refuse(derrors.UnsupportedMediaType, "%s: an image without readable text is not a document", name)
+		return Detail{}, derrors.Refuse(derrors.UnsupportedMediaType, "%s: an image without readable text is not a document", name)
 	}
-	return pipeline.Content{Text: layoutWords(words), Format: "scan", Pages: 1, Confidence: meanConfidence(words)}, nil
+	conf := meanConfidence(words)
+	c := pipeline.Content{Text: layoutWords(words), Format: "scan", Pages: 1, Confidence: conf}
+	return Detail{Content: c, PageConfidence: []float64{conf}}, nil
+}
+
+// imageDPI guesses the resolution of a photographed or scanned page from
+// its size, taking it for A4 or Letter, within 150..600.
+func imageDPI(w, h int) int {
+	short := float64(min(w, h))
+	return int(min(max(short/8.3, 150), 600))
+}
+
+// toGray converts img to 8-bit grey.
+func toGray(img image.Image) *image.Gray {
+	if g, ok := img.(*image.Gray); ok {
+		return g
+	}
+	b := img.Bounds()
+	g := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(g, g.Bounds(), img, b.Min, draw.Src)
+	return g
+}
+
+func isTIFF(data []byte) bool {
+	return bytes.HasPrefix(data, []byte("II*\x00")) || bytes.HasPrefix(data, []byte("MM\x00*"))
 }
 
 // imageSize reads the dimensions from the image header without decoding it.
 func imageSize(data []byte) (int, int, error) {
-	if bytes.HasPrefix(data, []byte("II*\x00")) || bytes.HasPrefix(data, []byte("MM\x00*")) {
+	if isTIFF(data) {
 		return tiffSize(data)
 	}
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))

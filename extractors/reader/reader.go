@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"time"
 
@@ -36,6 +37,13 @@ type Config struct {
 	// OCRLanguages are tesseract's languages (default "fra+eng", reduced to
 	// those installed).
 	OCRLanguages string
+	// OCRWorkers is how many pages are OCR'd at once within one document
+	// (default GOMAXPROCS, at most MaxOCRWorkers). Each runs one tesseract
+	// with one thread.
+	OCRWorkers int
+	// OCRDPI is the resolution at which PDF pages are rendered for OCR
+	// (default 300).
+	OCRDPI int
 }
 
 // Defaults of Config.
@@ -46,6 +54,10 @@ const (
 	DefaultMaxUncompressed = 100 << 20
 	DefaultOCRLanguages    = "fra+eng"
 	DefaultMaxToolMemory   = 2 << 30
+	DefaultOCRDPI          = 300
+	// MaxOCRWorkers caps OCRWorkers: each worker holds a page image of
+	// some tens of megabytes.
+	MaxOCRWorkers = 8
 )
 
 // WithDefaults returns cfg with zero values replaced by the defaults.
@@ -68,6 +80,14 @@ func (cfg Config) WithDefaults() Config {
 	if cfg.OCRLanguages == "" {
 		cfg.OCRLanguages = DefaultOCRLanguages
 	}
+	if cfg.OCRWorkers <= 0 {
+		cfg.OCRWorkers = runtime.GOMAXPROCS(0)
+	}
+	cfg.OCRWorkers = min(cfg.OCRWorkers, MaxOCRWorkers)
+	if cfg.OCRDPI <= 0 {
+		cfg.OCRDPI = DefaultOCRDPI
+	}
+	cfg.OCRDPI = min(max(cfg.OCRDPI, 72), 600)
 	return cfg
 }
 
@@ -86,43 +106,75 @@ func New(cfg Config) *Reader {
 }
 
 // Read sniffs data and extracts its text. A refused input returns a
-// *derrors.Refusal; a panic while parsing is refused as corrupt_document.
-func (r *Reader) Read(ctx context.Context, name string, data []byte) (c pipeline.Content, err error) {
+// *derrors.Refusal; a panic while parsing is refused as corrupt_document;
+// an external tool that runs past Config.Timeout fails the read with an
+// error that wraps ErrToolTimeout.
+func (r *Reader) Read(ctx context.Context, name string, data []byte) (pipeline.Content, error) {
+	d, err := r.ReadDetail(ctx, name, data)
+	return d.Content, err
+}
+
+// Detail is what ReadDetail returns: the Content, and what does not fit in
+// pipeline.Content.
+type Detail struct {
+	pipeline.Content
+	// PageConfidence holds each page's confidence 0..1 for a PDF or an
+	// image: 1 for a page with a text layer, the mean of tesseract's word
+	// confidences for a page read by OCR. Content.Confidence is their
+	// mean. It is nil for the other formats.
+	PageConfidence []float64
+}
+
+// ReadDetail is Read that also returns each page's confidence.
+func (r *Reader) ReadDetail(ctx context.Context, name string, data []byte) (Detail, error) {
+	return r.readWith(func() (Detail, error) { return r.read(ctx, name, data) }, name)
+}
+
+// readWith runs read, turning a panic into a corrupt_document refusal.
+func (r *Reader) readWith(read func() (Detail, error), name string) (d Detail, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			c = pipeline.Content{}
+			d = Detail{}
 			err = derrors.Refuse(derrors.CorruptDocument, "%s: reader failed: %v\n%s", name, p, debug.Stack())
 		}
 	}()
-	return r.read(ctx, name, data)
+	return read()
 }
 
 // maxDepth bounds the nesting of MIME parts and forwarded e-mails.
 const maxDepth = 16
 
-func (r *Reader) read(ctx context.Context, name string, data []byte) (pipeline.Content, error) {
+func (r *Reader) read(ctx context.Context, name string, data []byte) (Detail, error) {
 	if int64(len(data)) > r.cfg.MaxBytes {
-		return pipeline.Content{}, derrors.Refuse(derrors.TooLarge, "%s: %d bytes, more than the limit of %d", name, len(data), r.cfg.MaxBytes)
+		return Detail{}, derrors.Refuse(derrors.TooLarge, "%s: %d bytes, more than the limit of %d", name, len(data), r.cfg.MaxBytes)
 	}
 	if len(bytes.TrimSpace(bytes.TrimPrefix(data, utf8BOM))) == 0 {
-		return pipeline.Content{}, derrors.Refuse(derrors.EmptyDocument, "%s: the file is empty", name)
+		return Detail{}, derrors.Refuse(derrors.EmptyDocument, "%s: the file is empty", name)
 	}
+	var (
+		c   pipeline.Content
+		err error
+	)
 	switch k := sniff(data, name); k {
 	case kindPDF:
 		return r.readPDF(ctx, name, data)
 	case kindImage:
 		return r.readImage(ctx, name, data)
 	case kindZip:
-		return r.readZip(name, data)
+		c, err = r.readZip(name, data)
 	case kindOLE:
-		return pipeline.Content{}, refuseOLE(name, data)
+		err = refuseOLE(name, data)
 	case kindEmail:
-		return r.readEmail(name, data)
+		c, err = r.readEmail(name, data)
 	case kindCSV, kindText:
-		return readText(name, data, k)
+		c, err = readText(name, data, k)
 	default:
-		return pipeline.Content{}, derrors.Refuse(derrors.UnsupportedMediaType, "%s: unknown binary format", name)
+		err = derrors.Refuse(derrors.UnsupportedMediaType, "%s: unknown binary format", name)
 	}
+	if err != nil {
+		return Detail{}, err
+	}
+	return Detail{Content: c}, nil
 }
 
 // refuseOLE refuses a legacy Office file; an encrypted OOXML file is an OLE

@@ -9,7 +9,16 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/docflow/docflow/derrors"
 )
+
+// ErrToolTimeout is wrapped by the error of a read that failed because an
+// external program (pdftotext, pdftoppm, tesseract) ran past
+// Config.Timeout. Such a read is not refused: the file may be fine, and a
+// retry on a less loaded machine may succeed.
+// It counts as derrors.Transient, so the queue retries it with backoff.
+var ErrToolTimeout = fmt.Errorf("external tool timed out: %w", derrors.Transient)
 
 // toolbox runs the external programs (poppler, tesseract), each bounded by
 // the configured timeout. It finds them on PATH once.
@@ -44,13 +53,13 @@ func (t *toolbox) has(name string) bool {
 }
 
 // run runs a program with the timeout, feeding stdin, and returns stdout.
-func (t *toolbox) run(ctx context.Context, stdin []byte, name string, args ...string) ([]byte, error) {
+func (t *toolbox) run(parent context.Context, stdin []byte, name string, args ...string) ([]byte, error) {
 	t.init()
 	p := t.path[name]
 	if p == "" {
 		return nil, fmt.Errorf("%s is not installed", name)
 	}
-	ctx, cancel := context.WithTimeout(ctx, t.cfg.Timeout)
+	ctx, cancel := context.WithTimeout(parent, t.cfg.Timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, p, args...)
 	if lim := t.path["prlimit"]; lim != "" && t.cfg.MaxToolMemory > 0 {
@@ -65,8 +74,11 @@ func (t *toolbox) run(ctx context.Context, stdin []byte, name string, args ...st
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
+		if parent.Err() != nil {
+			return nil, fmt.Errorf("%s: %w", name, parent.Err())
+		}
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("%s: %w", name, ctx.Err())
+			return nil, fmt.Errorf("%s: %w after %s", name, ErrToolTimeout, t.cfg.Timeout)
 		}
 		return nil, fmt.Errorf("%s: %w: %s", name, err, strings.TrimSpace(lastLine(errb.String())))
 	}
