@@ -32,6 +32,7 @@ type documentJSON struct {
 	ParentID       *string                    `json:"parent_id"`
 	Children       []string                   `json:"children"`
 	Review         *pipeline.ReviewRef        `json:"review"`
+	NearDuplicates []pipeline.Neighbour       `json:"near_duplicates"`
 	Stage          stageJSON                  `json:"stage"`
 }
 
@@ -61,6 +62,10 @@ func toDocumentJSON(d pipeline.Document) documentJSON {
 	}
 	if out.Confidence == nil {
 		out.Confidence = map[string]float64{}
+	}
+	out.NearDuplicates = d.NearDuplicates
+	if out.NearDuplicates == nil {
+		out.NearDuplicates = []pipeline.Neighbour{}
 	}
 	if out.Sources == nil {
 		out.Sources = map[string]pipeline.Source{}

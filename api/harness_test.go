@@ -15,11 +15,14 @@ import (
 
 	"github.com/docflow/docflow/api"
 	"github.com/docflow/docflow/extractors/classify"
+	"github.com/docflow/docflow/extractors/crosscheck"
+	"github.com/docflow/docflow/extractors/llm"
 	"github.com/docflow/docflow/extractors/reader"
 	"github.com/docflow/docflow/extractors/rules"
 	"github.com/docflow/docflow/pipeline"
 	"github.com/docflow/docflow/pipeline/validate"
 	"github.com/docflow/docflow/queue"
+	"github.com/docflow/docflow/similarity"
 	"github.com/docflow/docflow/storage/dbtest"
 	"github.com/docflow/docflow/storage/files"
 	"github.com/docflow/docflow/storage/mariadb"
@@ -52,6 +55,8 @@ type envOptions struct {
 	extractor pipeline.Extractor
 	// llmQueue runs the process stage in its own queue, as with a model.
 	llmQueue bool
+	// similarity indexes documents with the local embedder.
+	similarity bool
 }
 
 func setup(t testing.TB, opts envOptions) *env {
@@ -73,8 +78,18 @@ func setup(t testing.TB, opts envOptions) *env {
 	if opts.extractor != nil {
 		ex = opts.extractor
 	}
+	var sim pipeline.Similarity
+	if opts.similarity {
+		index := &similarity.Index{Embedder: similarity.Hashing{}, Store: postgres.NewEmbeddings(pool)}
+		sim = index
+		if cc, ok := ex.(*crosscheck.Extractor); ok {
+			if le, ok := cc.LLM.(*llm.Extractor); ok {
+				le.Examples = index
+			}
+		}
+	}
 	e.svc = &pipeline.Service{
-		Records: recs, Files: disk, Check: rd.Check, MaxUploadBytes: 1 << 20,
+		Records: recs, Files: disk, Check: rd.Check, MaxUploadBytes: 1 << 20, Similarity: sim,
 		Analyzer: pipeline.Analyzer{Reader: rd, Classifier: classify.New(), Extractor: ex,
 			Validator: validate.New(validate.DefaultConfig())},
 	}

@@ -59,6 +59,10 @@ type LLM struct {
 	// Concurrency is how many documents wait on the model at once in this
 	// process, in their own queue (DOCFLOW_LLM_CONCURRENCY, default 4).
 	Concurrency int
+	// EmbeddingsModel, when set, embeds documents through the provider's
+	// embeddings API (DOCFLOW_EMBEDDINGS_MODEL); else a local hashing
+	// embedder does.
+	EmbeddingsModel string
 }
 
 // Enabled reports whether a provider is configured.
@@ -121,7 +125,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	}
 	c.LLM = LLM{BaseURL: get("DOCFLOW_LLM_BASE_URL", ""), APIKey: get("DOCFLOW_LLM_API_KEY", ""),
 		Model: get("DOCFLOW_LLM_MODEL", ""), Mode: get("DOCFLOW_LLM_MODE", "fallback"),
-		Concurrency: int(num("DOCFLOW_LLM_CONCURRENCY", 4))}
+		Concurrency: int(num("DOCFLOW_LLM_CONCURRENCY", 4)), EmbeddingsModel: get("DOCFLOW_EMBEDDINGS_MODEL", "")}
 	jm := get("DOCFLOW_LLM_JSON_MODE", "false")
 	if c.LLM.JSONMode, err = strconv.ParseBool(jm); err != nil {
 		errs = append(errs, fmt.Sprintf("DOCFLOW_LLM_JSON_MODE must be true or false, not %q", jm))

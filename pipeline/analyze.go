@@ -110,6 +110,8 @@ type Analysis struct {
 	Extractor string
 	// Run is the extraction's cost, when the extractor reports it.
 	Run ExtractionRun
+	// Text is the read text, for the stages after the analysis.
+	Text string
 	// Parts are the documents an email carries; they are analysed on their own.
 	Parts   []Part
 	Timings Timings
@@ -134,7 +136,7 @@ func (a Analyzer) Analyze(ctx context.Context, name string, data []byte, contrac
 	if err != nil {
 		return out, fmt.Errorf("read: %w", err)
 	}
-	out.Format, out.Pages = c.Format, c.Pages
+	out.Format, out.Pages, out.Text = c.Format, c.Pages, c.Text
 	if c.Format == "eml" {
 		out.Type, out.TypeScore, out.Parts = TypeEmail, 1, c.Parts
 		return out, nil

@@ -59,6 +59,15 @@ type Document struct {
 	// UploadedBy is the principal that uploaded the document ("" for
 	// documents that arrived otherwise); it may not approve it.
 	UploadedBy string
+	// NearDuplicates are the tenant's documents whose text is almost the
+	// same (another scan of the same page, a re-sent file).
+	NearDuplicates []Neighbour
+}
+
+// Neighbour is a document close to another one.
+type Neighbour struct {
+	DocumentID string  `json:"id"`
+	Similarity float64 `json:"similarity"`
 }
 
 // ReviewRef is the review task attached to a document, if any.

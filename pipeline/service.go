@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/docflow/docflow/derrors"
@@ -30,6 +31,8 @@ type Service struct {
 	MaxUploadBytes int64
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// Similarity, when set, indexes each document and flags near-duplicates.
+	Similarity Similarity
 }
 
 func (s *Service) now() time.Time {
@@ -137,6 +140,15 @@ func (s *Service) process(ctx context.Context, doc Document) error {
 	}
 	doc.Type, doc.TypeScore, doc.Format, doc.Timings = a.Type, a.TypeScore, a.Format, a.Timings
 	doc.Fields, doc.Issues = a.Fields, a.Issues
+	if s.Similarity != nil && (a.Type == TypeContract || a.Type == TypeTimesheet) {
+		// The index helps people and the model; a failure of it must not
+		// stop the document.
+		if near, err := s.Similarity.Index(ctx, doc, a.Text); err != nil {
+			slog.Warn("similarity index failed", "document", doc.ID, "err", err)
+		} else {
+			doc.NearDuplicates = near
+		}
+	}
 	run := a.Run
 	run.Extractor = a.Extractor
 	if run.Latency == 0 {

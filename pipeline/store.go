@@ -150,6 +150,13 @@ type CommittedTimesheet struct {
 	CommittedAt time.Time `json:"committed_at"`
 }
 
+// Similarity indexes documents' text and finds the tenant's documents
+// closest to one.
+type Similarity interface {
+	// Index stores the document's embedding and returns its near-duplicates.
+	Index(ctx context.Context, d Document, text string) ([]Neighbour, error)
+}
+
 // Files stores file contents by their hash.
 type Files interface {
 	Put(ctx context.Context, tenantID string, data []byte) (key string, err error)

@@ -51,7 +51,7 @@ func extract(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	an := newAnalyzer(cfg, nil)
+	an := newAnalyzer(cfg, nil, nil)
 	files := fs.Args()
 	results := make([]chan result, len(files))
 	sem := make(chan struct{}, max(1, *jobs))

@@ -16,6 +16,7 @@ import (
 	"github.com/docflow/docflow/pipeline"
 	"github.com/docflow/docflow/pipeline/validate"
 	"github.com/docflow/docflow/queue"
+	"github.com/docflow/docflow/similarity"
 	"github.com/docflow/docflow/storage/files"
 	"github.com/docflow/docflow/storage/mariadb"
 	"github.com/docflow/docflow/storage/postgres"
@@ -26,12 +27,12 @@ import (
 
 // newAnalyzer wires the read, classify, extract and validate stages: the
 // offline rules extractor, cross-checked with a model when one is configured.
-func newAnalyzer(cfg config.Config, cache llm.Cache) pipeline.Analyzer {
+func newAnalyzer(cfg config.Config, cache llm.Cache, examples llm.ExampleSource) pipeline.Analyzer {
 	var ex pipeline.Extractor = rules.New()
 	if cfg.LLM.Enabled() {
 		ex = &crosscheck.Extractor{Rules: rules.New(), Mode: crosscheck.Mode(cfg.LLM.Mode),
 			Breaker: &crosscheck.Breaker{Threshold: 5, Cooldown: time.Minute}, LLM: &llm.Extractor{
-				Model: cfg.LLM.Model, Cache: cache,
+				Model: cfg.LLM.Model, Cache: cache, Examples: examples,
 				Backend: llm.NewOpenAI(llm.OpenAIConfig{BaseURL: cfg.LLM.BaseURL, APIKey: cfg.LLM.APIKey,
 					Timeout: cfg.LLM.Timeout, JSONMode: cfg.LLM.JSONMode}),
 			}}
@@ -82,7 +83,11 @@ func openApp(ctx context.Context, cfg config.Config, workers int) (*app, error) 
 		a.Close()
 		return nil, err
 	}
-	analyzer := newAnalyzer(cfg, postgres.NewLLMCache(pool))
+	index := &similarity.Index{Embedder: similarity.Hashing{}, Store: postgres.NewEmbeddings(pool)}
+	if cfg.LLM.BaseURL != "" && cfg.LLM.EmbeddingsModel != "" {
+		index.Embedder = similarity.NewOpenAI(cfg.LLM.BaseURL, cfg.LLM.APIKey, cfg.LLM.EmbeddingsModel)
+	}
+	analyzer := newAnalyzer(cfg, postgres.NewLLMCache(pool), index)
 	a.svc = &pipeline.Service{
 		Records:        mariadb.New(mdb),
 		Files:          disk,
@@ -90,6 +95,7 @@ func openApp(ctx context.Context, cfg config.Config, workers int) (*app, error) 
 		Policy:         pipeline.Policy{AutoCommitWarnings: cfg.AutoCommitWarnings},
 		Check:          analyzer.Reader.(*reader.Reader).Check,
 		MaxUploadBytes: cfg.MaxUploadBytes,
+		Similarity:     index,
 	}
 	qcfg := queue.Config{Workers: workers, RescueAfter: cfg.RescueAfter}
 	inserter := queue.Inserter{}

@@ -32,6 +32,21 @@ type Extractor struct {
 	// Cache keeps valid answers by (tenant, document text, prompt, model),
 	// so that the same document is never paid for twice; nil disables it.
 	Cache Cache
+	// Examples, when set, gives reviewed documents of the same layout,
+	// shown to the model after the instructions and before the document.
+	Examples ExampleSource
+}
+
+// Example is a reviewed document shown to the model before the document
+// to read: its text and its fields as a person approved them.
+type Example struct {
+	Text   string
+	Fields map[string]any
+}
+
+// ExampleSource finds reviewed documents like the one to read.
+type ExampleSource interface {
+	Examples(ctx context.Context, tenantID string, t pipeline.DocumentType, text string) ([]Example, error)
 }
 
 // Cache stores the model's valid answers.
@@ -90,10 +105,19 @@ func (e *Extractor) ExtractMetered(ctx context.Context, t pipeline.DocumentType,
 	if max := e.maxChars(); len([]rune(text)) > max {
 		text = string([]rune(text)[:max])
 	}
-	req := Request{Model: e.Model, SchemaName: string(t), Schema: schema, Messages: []Message{
-		{Role: "system", Content: p.System},
-		{Role: "user", Content: prompts.Wrap(string(t), text)},
-	}}
+	req := Request{Model: e.Model, SchemaName: string(t), Schema: schema, Messages: []Message{{Role: "system", Content: p.System}}}
+	if e.Examples != nil && pipeline.TenantFromContext(ctx) != "" {
+		// Examples help; their absence does not stop the extraction.
+		if exs, err := e.Examples.Examples(ctx, pipeline.TenantFromContext(ctx), t, text); err == nil {
+			for i, ex := range exs {
+				answer, _ := json.Marshal(withInjectionFlag(ex.Fields))
+				req.Messages = append(req.Messages,
+					Message{Role: "user", Content: prompts.Wrap(fmt.Sprintf("example %d", i+1), ex.Text)},
+					Message{Role: "assistant", Content: string(answer)})
+			}
+		}
+	}
+	req.Messages = append(req.Messages, Message{Role: "user", Content: prompts.Wrap(string(t), text)})
 	start := time.Now()
 	defer func() { run.Latency = time.Since(start) }()
 	tenant, key := pipeline.TenantFromContext(ctx), cacheKey(e.Model, p, string(t), text)
@@ -127,6 +151,15 @@ func (e *Extractor) ExtractMetered(ctx context.Context, t pipeline.DocumentType,
 		req.Messages = append(req.Messages, Message{Role: "assistant", Content: resp.Content}, Message{Role: "user",
 			Content: "Your answer is not valid: " + perr.Error() + ". Answer again with only the JSON object of the schema."})
 	}
+}
+
+// withInjectionFlag completes an example's fields into a full answer.
+func withInjectionFlag(fields map[string]any) map[string]any {
+	out := map[string]any{"possible_prompt_injection": false}
+	for k, v := range fields {
+		out[k] = v
+	}
+	return out
 }
 
 func (e *Extractor) maxChars() int {

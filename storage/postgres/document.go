@@ -17,7 +17,7 @@ const documentColumns = `d.id, d.tenant_id, coalesce(d.parent_id::text, ''), d.f
 	d.sha256, d.storage_key, d.status, d.document_type, d.type_score, d.format, d.fields, d.confidence, d.sources,
 	d.issues, d.refusal, d.refusal_message, d.stage, d.stage_status, d.error_code, d.error_message,
 	d.attempts, d.timings, d.received_at, d.updated_at, d.committed_at,
-	d.uploaded_by, r.id, r.status,
+	d.uploaded_by, d.near_duplicates, r.id, r.status,
 	ARRAY(SELECT c.id::text FROM documents c WHERE c.parent_id = d.id ORDER BY c.received_at, c.file_name)`
 
 // documentFrom joins each document with its latest review task.
@@ -34,7 +34,7 @@ func scanDocument(row pgx.Row) (pipeline.Document, error) {
 		&d.SHA256, &d.StorageKey, &status, &dtype, &d.TypeScore, &d.Format, &fields, &conf, &sources,
 		&issues, &d.Refusal, &d.RefusalMessage, &d.Stage, &d.StageStatus, &d.ErrorCode, &d.ErrorMessage,
 		&d.Attempts, &timings, &d.ReceivedAt, &d.UpdatedAt, &d.CommittedAt,
-		&d.UploadedBy, &reviewID, &reviewStatus, &d.Children)
+		&d.UploadedBy, &d.NearDuplicates, &reviewID, &reviewStatus, &d.Children)
 	if err != nil {
 		return d, err
 	}
@@ -179,9 +179,10 @@ func (s *Store) SaveOutcome(ctx context.Context, o pipeline.Outcome) error {
 		}
 		tag, err := tx.Exec(ctx, `UPDATE documents SET status = $3, document_type = $4, type_score = $5, format = $6,
 			fields = $7, confidence = $8, issues = $9, timings = $10, stage_status = 'done', error_code = '',
-			error_message = '', committed_at = $11, sources = $12, stage = coalesce(nullif($13, ''), stage), updated_at = now()
+			error_message = '', committed_at = $11, sources = $12, stage = coalesce(nullif($13, ''), stage),
+			near_duplicates = $14, updated_at = now()
 			WHERE tenant_id = $1 AND id = $2 AND status IN ('received', 'processing')`,
-			d.TenantID, d.ID, string(d.Status), string(d.Type), d.TypeScore, d.Format, fields, conf, issues, timings, committedAt, sources, d.Stage)
+			d.TenantID, d.ID, string(d.Status), string(d.Type), d.TypeScore, d.Format, fields, conf, issues, timings, committedAt, sources, d.Stage, nearDuplicates(d.NearDuplicates))
 		if err != nil {
 			return err
 		}
@@ -278,6 +279,13 @@ func nonNil(m map[string]float64) map[string]float64 {
 		return map[string]float64{}
 	}
 	return m
+}
+
+func nearDuplicates(n []pipeline.Neighbour) []pipeline.Neighbour {
+	if n == nil {
+		return []pipeline.Neighbour{}
+	}
+	return n
 }
 
 func nonNilSources(m map[string]pipeline.Source) map[string]pipeline.Source {
