@@ -106,5 +106,5 @@ func settingsJSON(ts pipeline.TenantSettings, def pipeline.Policy) gin.H {
 	if mode == "" {
 		mode = "default"
 	}
-	return gin.H{"policy": p, "rules": rules, "llm_mode": mode}
+	return gin.H{"policy": p, "rules": rules, "llm_mode": mode, "monthly_token_budget": ts.MonthlyTokenBudget}
 }

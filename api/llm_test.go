@@ -68,3 +68,31 @@ func TestModelObeyingInjectionGoesToReview(t *testing.T) {
 		t.Errorf("contract committed without review: %d", code)
 	}
 }
+
+func TestTokenBudgetStopsTheModel(t *testing.T) {
+	t.Parallel()
+	p := llmtest.New(t, llmtest.Reply{Content: modelTruth})
+	e := llmEnv(t, p)
+	tn := e.tenant("Agence Y")
+	if code := e.do(http.MethodPut, "/v1/settings", tn.admin, jsonBody(map[string]any{"monthly_token_budget": 500}), "application/json", nil); code != http.StatusOK {
+		t.Fatalf("settings: %d", code)
+	}
+	var d document
+	e.upload(tn.uploader, "c.pdf", testdocs.PDF(testdocs.Contract(testdocs.ValidContract("CM-2026-016016"))), &d)
+	e.waitStatus(tn.uploader, d.ID, "committed")
+	// 907 tokens spent: the budget of 500 is gone; the next document is
+	// read by the rules alone.
+	c := testdocs.ValidContract("CM-2026-016017")
+	e.upload(tn.uploader, "c2.pdf", testdocs.PDF(testdocs.Contract(c)), &d)
+	got := e.waitStatus(tn.uploader, d.ID, "committed", "in_review")
+	if p.Count() != 1 {
+		t.Errorf("%d model calls, want 1: the budget was spent", p.Count())
+	}
+	if got.Confidence["hourly_rate"] == crosscheck.Agreed {
+		t.Error("the second document claims a cross-check it did not get")
+	}
+	var p2 problem
+	if code := e.do(http.MethodPut, "/v1/settings", tn.admin, jsonBody(map[string]any{"monthly_token_budget": -1}), "application/json", &p2); code != http.StatusBadRequest {
+		t.Errorf("negative budget: %d, want 400", code)
+	}
+}

@@ -96,6 +96,10 @@ type TenantSettings struct {
 	// LLMMode is when the model is asked for this tenant's documents:
 	// "rules", "fallback" or "always"; empty keeps the deployment's mode.
 	LLMMode string `json:"llm_mode,omitempty"`
+	// MonthlyTokenBudget bounds the model's tokens (input and output) per
+	// calendar month; once spent, the tenant's documents are read by the
+	// rules alone until the month ends. 0 means no bound.
+	MonthlyTokenBudget int64 `json:"monthly_token_budget,omitempty"`
 }
 
 // PolicyOr returns the tenant's policy, or def when it has none.

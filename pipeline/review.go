@@ -177,6 +177,9 @@ func (s *Service) UpdateSettings(ctx context.Context, p Principal, ts TenantSett
 			return fmt.Errorf("%w: policy: %v", derrors.InvalidArgument, err)
 		}
 	}
+	if ts.MonthlyTokenBudget < 0 {
+		return fmt.Errorf("%w: monthly_token_budget must not be negative", derrors.InvalidArgument)
+	}
 	if ts.LLMMode == "default" {
 		ts.LLMMode = ""
 	}

@@ -133,7 +133,11 @@ func (s *Service) process(ctx context.Context, doc Document) error {
 		return err
 	}
 	start := time.Now()
-	actx := WithLLMMode(WithTenant(ctx, doc.TenantID), settings.LLMMode)
+	mode, err := s.llmMode(ctx, doc.TenantID, settings)
+	if err != nil {
+		return err
+	}
+	actx := WithLLMMode(WithTenant(ctx, doc.TenantID), mode)
 	a, err := s.Analyzer.Analyze(actx, doc.FileName, data, s.Records.ContractLookup(doc.TenantID), settings.Rules)
 	if err != nil {
 		return err
@@ -174,6 +178,23 @@ func (s *Service) process(ctx context.Context, doc Document) error {
 	now := s.now()
 	o.Document.Status, o.Document.Stage, o.Document.CommittedAt = StatusCommitted, StageCommit, &now
 	return s.Store.SaveOutcome(ctx, o)
+}
+
+// llmMode is the tenant's choice of when to ask the model, or "rules" once
+// its monthly token budget is spent.
+func (s *Service) llmMode(ctx context.Context, tenantID string, ts TenantSettings) (string, error) {
+	if ts.MonthlyTokenBudget <= 0 || ts.LLMMode == "rules" {
+		return ts.LLMMode, nil
+	}
+	now := s.now()
+	used, err := s.Store.TokensUsedSince(ctx, tenantID, time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		return "", err
+	}
+	if used >= ts.MonthlyTokenBudget {
+		return "rules", nil
+	}
+	return ts.LLMMode, nil
 }
 
 // split stores the parts of an email as child documents; the store inserts

@@ -118,6 +118,8 @@ type Store interface {
 	// enqueues the commit, in one transaction.
 	Revalidated(ctx context.Context, d Document, reasons []string, commit bool) error
 	Corrections(ctx context.Context, tenantID string) ([]Correction, error)
+	// TokensUsedSince sums the model tokens of the tenant's extraction runs.
+	TokensUsedSince(ctx context.Context, tenantID string, since time.Time) (int64, error)
 	// Decide records a decision, its audit entry and (on approval) the
 	// commit job in one transaction.
 	Decide(ctx context.Context, d Decision) error

@@ -3,6 +3,7 @@ package llm_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -196,5 +197,25 @@ func TestCacheNeverPaysTwice(t *testing.T) {
 	// A broken answer is never cached.
 	if len(cache) != 2 {
 		t.Errorf("%d cached answers, want 2", len(cache))
+	}
+}
+
+// TestNoSecretInErrorsOrLogs: a provider refusing the key must not put the
+// key in the error that is stored on the document, nor in the logs.
+func TestNoSecretInErrorsOrLogs(t *testing.T) {
+	var logs strings.Builder
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	defer slog.SetDefault(prev)
+	f := llmtest.New(t, llmtest.Reply{Status: 401}, llmtest.Reply{Status: 500})
+	e := newExtractor(f, llm.OpenAIConfig{})
+	for range 2 {
+		_, _, err := e.ExtractMetered(context.Background(), pipeline.TypeContract, contractContent())
+		if err == nil || strings.Contains(err.Error(), llmtest.Key) {
+			t.Errorf("error %v holds the key or is missing", err)
+		}
+	}
+	if strings.Contains(logs.String(), llmtest.Key) {
+		t.Errorf("the key is in the logs: %s", logs.String())
 	}
 }

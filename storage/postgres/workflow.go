@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/docflow/docflow/pipeline"
 	"github.com/jackc/pgx/v5"
@@ -92,4 +93,13 @@ func (s *Store) Corrections(ctx context.Context, tenantID string) ([]pipeline.Co
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// TokensUsedSince sums the model tokens of the tenant's extraction runs
+// since a time.
+func (s *Store) TokensUsedSince(ctx context.Context, tenantID string, since time.Time) (int64, error) {
+	var n int64
+	err := s.pool.QueryRow(ctx, `SELECT coalesce(sum(input_tokens + output_tokens), 0) FROM extraction_runs
+		WHERE tenant_id = $1 AND created_at >= $2`, tenantID, since).Scan(&n)
+	return n, err
 }
