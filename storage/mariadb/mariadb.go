@@ -12,12 +12,9 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
-	"regexp"
-	"sort"
-	"strconv"
 	"strings"
 
+	"github.com/docflow/docflow/storage/migration"
 	"github.com/go-sql-driver/mysql"
 )
 
@@ -52,8 +49,6 @@ func Open(ctx context.Context, dsn string) (*sql.DB, error) {
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-var migrationName = regexp.MustCompile(`^(\d{4})_[a-z0-9_]+\.(up|down)\.sql$`)
-
 // Migrate applies the embedded migrations that are not yet applied, in
 // order, under a named lock. MariaDB commits DDL implicitly, so each
 // statement of a migration counts on its own and migrations are written to
@@ -80,23 +75,23 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 	}
 	for _, m := range ms {
 		var n int
-		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM docflow_migrations WHERE version = ?", m.version).Scan(&n); err != nil {
+		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM docflow_migrations WHERE version = ?", m.Version).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
 			continue
 		}
-		for _, stmt := range statements(m.up) {
+		for _, stmt := range statements(m.Up) {
 			if _, err := conn.ExecContext(ctx, stmt); err != nil {
-				return fmt.Errorf("mariadb migration %s: %w", m.name, err)
+				return fmt.Errorf("mariadb migration %s: %w", m.Name, err)
 			}
 		}
-		if after := afterMigration[m.version]; after != nil {
+		if after := afterMigration[m.Version]; after != nil {
 			if err := after(ctx, conn); err != nil {
-				return fmt.Errorf("mariadb migration %s: %w", m.name, err)
+				return fmt.Errorf("mariadb migration %s: %w", m.Name, err)
 			}
 		}
-		if _, err := conn.ExecContext(ctx, "INSERT INTO docflow_migrations (version, name) VALUES (?, ?)", m.version, m.name); err != nil {
+		if _, err := conn.ExecContext(ctx, "INSERT INTO docflow_migrations (version, name) VALUES (?, ?)", m.Version, m.Name); err != nil {
 			return err
 		}
 	}
@@ -113,7 +108,7 @@ func CheckSchema(ctx context.Context, db *sql.DB) error {
 	if err := db.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM docflow_migrations").Scan(&latest); err != nil {
 		return fmt.Errorf("mariadb schema is not migrated (run docflow migrate): %w", err)
 	}
-	if want := ms[len(ms)-1].version; latest < want {
+	if want := ms[len(ms)-1].Version; latest < want {
 		return fmt.Errorf("mariadb schema is at version %d, want %d: run docflow migrate", latest, want)
 	}
 	return nil
@@ -127,41 +122,7 @@ var afterMigration = map[int]func(ctx context.Context, conn *sql.Conn) error{
 	2: func(ctx context.Context, conn *sql.Conn) error { return rebuildSummaries(ctx, conn, "") },
 }
 
-type migration struct {
-	version int
-	name    string
-	up      string
-}
-
-func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFS, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	seen := map[int]string{}
-	var out []migration
-	for _, e := range entries {
-		m := migrationName.FindStringSubmatch(e.Name())
-		if m == nil {
-			return nil, fmt.Errorf("migration %q: name must be NNNN_name.up.sql or .down.sql", e.Name())
-		}
-		if m[2] != "up" {
-			continue
-		}
-		v, _ := strconv.Atoi(m[1])
-		if prev, dup := seen[v]; dup {
-			return nil, fmt.Errorf("migrations %q and %q share number %d", prev, e.Name(), v)
-		}
-		seen[v] = e.Name()
-		b, err := migrationFS.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, name: e.Name(), up: string(b)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	return out, nil
-}
+func migrations() ([]migration.Migration, error) { return migration.Load(migrationFS, "migrations") }
 
 // statements splits a migration file into statements at semicolons that
 // end a line, dropping comment lines.

@@ -4,11 +4,8 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"regexp"
-	"sort"
-	"strconv"
 
+	"github.com/docflow/docflow/storage/migration"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -18,46 +15,11 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-var migrationName = regexp.MustCompile(`^(\d{4})_[a-z0-9_]+\.(up|down)\.sql$`)
-
 // Migration is one numbered schema change.
-type Migration struct {
-	Version int
-	Name    string
-	Up      string
-}
+type Migration = migration.Migration
 
-// Migrations returns the embedded migrations in order. It fails on a
-// malformed name or a duplicate number.
-func Migrations() ([]Migration, error) {
-	entries, err := fs.ReadDir(migrationFS, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	seen := map[int]string{}
-	var out []Migration
-	for _, e := range entries {
-		m := migrationName.FindStringSubmatch(e.Name())
-		if m == nil {
-			return nil, fmt.Errorf("migration %q: name must be NNNN_name.up.sql or .down.sql", e.Name())
-		}
-		if m[2] != "up" {
-			continue
-		}
-		v, _ := strconv.Atoi(m[1])
-		if prev, dup := seen[v]; dup {
-			return nil, fmt.Errorf("migrations %q and %q share number %d", prev, e.Name(), v)
-		}
-		seen[v] = e.Name()
-		b, err := migrationFS.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, Migration{Version: v, Name: e.Name(), Up: string(b)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
-	return out, nil
-}
+// Migrations returns the embedded migrations in order.
+func Migrations() ([]Migration, error) { return migration.Load(migrationFS, "migrations") }
 
 // Migrate applies River's migrations and then docflow's, each of ours in
 // its own transaction, under an advisory lock so that two processes
