@@ -156,7 +156,7 @@ func workerName(d *doc) found {
 		s := runeIndex(foldText, m[2])
 		printed := string(raw[s:runeIndex(foldText, m[3])])
 		if v := personName(printed); plausiblePerson(v) {
-			return found{value: v, text: printed, line: d.lineOfRune(s), conf: 0.7}
+			return found{value: v, text: printed, line: d.flatLine(s), conf: 0.7}
 		}
 	}
 	return found{}
@@ -207,7 +207,7 @@ func jobTitle(d *doc) found {
 	if m := reJobProse.FindStringSubmatchIndex(foldText); m != nil {
 		s := runeIndex(foldText, m[2])
 		printed := string(raw[s:runeIndex(foldText, m[3])])
-		return found{value: clean(printed), text: printed, line: d.lineOfRune(s), conf: 0.7}
+		return found{value: clean(printed), text: printed, line: d.flatLine(s), conf: 0.7}
 	}
 	return found{}
 }
@@ -329,7 +329,7 @@ func workLocation(d *doc) found {
 	if m := reLocProse.FindStringSubmatchIndex(foldText); m != nil {
 		s := runeIndex(foldText, m[2])
 		printed := string(raw[s:runeIndex(foldText, m[3])])
-		return found{value: cityOf(printed), text: printed, line: d.lineOfRune(s), conf: 0.75}
+		return found{value: cityOf(printed), text: printed, line: d.flatLine(s), conf: 0.75}
 	}
 	return found{}
 }

@@ -6,6 +6,8 @@ package rules
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/docflow/docflow/pipeline"
 )
@@ -41,8 +43,38 @@ func (e *Extractor) Extract(ctx context.Context, t pipeline.DocumentType, c pipe
 	default:
 		return pipeline.Fields{}, fmt.Errorf("rules: no fields for document type %q", t)
 	}
+	if c.Confidence > 0 && c.Confidence < 1 {
+		repairAccents(&f)
+	}
 	scale(f.Confidence, c.Confidence)
 	return f, nil
+}
+
+// reGraveMisread finds an "é" that French spelling forbids: before one
+// consonant and a final mute "e" (Menuisiére, Thérése), where OCR misread
+// an "è".
+var reGraveMisread = regexp.MustCompile(`([éÉ])([bcdfghjklmnpqrstvwxzç]es?)\b`)
+
+// repairAccents writes "è" for an OCR'd "é" that French spelling forbids,
+// in the names and the job title read from a scan.
+func repairAccents(f *pipeline.Fields) {
+	fix := func(s *string) {
+		*s = reGraveMisread.ReplaceAllStringFunc(*s, func(m string) string {
+			if strings.HasPrefix(m, "É") {
+				return "È" + strings.TrimPrefix(m, "É")
+			}
+			return "è" + strings.TrimPrefix(m, "é")
+		})
+	}
+	if c := f.Contract; c != nil {
+		for _, s := range []*string{&c.AgencyName, &c.ClientName, &c.WorkerName, &c.JobTitle, &c.WorkLocation} {
+			fix(s)
+		}
+	}
+	if t := f.Timesheet; t != nil {
+		fix(&t.WorkerName)
+		fix(&t.ClientName)
+	}
 }
 
 // scale lowers the fields' confidence by the reader's (OCR) confidence.

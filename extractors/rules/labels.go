@@ -19,6 +19,13 @@ type found struct {
 	text string
 }
 
+// specks are the stray marks OCR prints before a word at the edge of a
+// box or a table rule ("-Entreprise", ".Clinique"): a label may follow one.
+const specks = `[-.,'~*•·]`
+
+// trimSpecks drops the stray marks before a cell.
+func trimSpecks(s string) string { return strings.TrimLeft(s, "-.,'~*•·") }
+
 // gap is the number of spaces that separates two cells of a laid-out line.
 const gap = 3
 
@@ -27,7 +34,7 @@ var allLabels []*regexp.Regexp
 
 // label compiles a label pattern (folded text) and registers it.
 func label(pattern string) *regexp.Regexp {
-	re := regexp.MustCompile(`(?:^\s*|[\t|]\s*|\s{2,})[\[(_]?(` + pattern + `)(?:\b|[\s:.|]|$)`)
+	re := regexp.MustCompile(`(?:^\s*|[\t|]\s*|\s{2,})[\[(_]?` + specks + `?(` + pattern + `)(?:\b|[\s:.|]|$)`)
 	allLabels = append(allLabels, re)
 	return re
 }
@@ -53,7 +60,7 @@ func separated(between []rune) bool {
 
 // isLabel reports whether a cell starts with a known label.
 func isLabel(cell string) bool {
-	f := "   " + fold(strings.TrimSpace(cell))
+	f := "   " + fold(trimSpecks(strings.TrimSpace(cell)))
 	for _, re := range allLabels {
 		m := re.FindStringSubmatchIndex(f)
 		if m == nil || m[2] > 3 {
@@ -179,11 +186,11 @@ func (d *doc) wrappedLabel(re *regexp.Regexp, li int) (found, bool) {
 		return found{}, false
 	}
 	first := d.lines[li].fold
-	firstCell := []rune(first)[a[0][0]:a[0][1]]
-	secondCell := []rune(d.lines[li+1].fold)[b[0][0]:b[0][1]]
-	joined := string(firstCell) + " " + string(secondCell)
+	firstCell := trimSpecks(string([]rune(first)[a[0][0]:a[0][1]]))
+	secondCell := trimSpecks(string([]rune(d.lines[li+1].fold)[b[0][0]:b[0][1]]))
+	joined := firstCell + " " + secondCell
 	m := re.FindStringSubmatchIndex(joined)
-	if m == nil || m[2] != 0 || m[3] != len(joined) || re.MatchString(string(firstCell)) {
+	if m == nil || m[2] != 0 || m[3] != len(joined) || re.MatchString(firstCell) {
 		return found{}, false
 	}
 	v := string(d.lines[li].raw[a[1][0]:a[1][1]])

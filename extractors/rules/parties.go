@@ -25,7 +25,6 @@ const (
 var (
 	reAgencyAnchor = regexp.MustCompile(`entreprise\s+de\s+travail\s+temporaire|agence\s+d'emploi|agence\s+de\s+travail\s+temporaire|staffing\s+agency|temporary\s+work\s+agency|employment\s+agency|\bett\b|\bagency\b|\bagence\b`)
 	reClientAnchor = regexp.MustCompile(`entreprise\s+utilisatrice|client\s+company|user\s+company|societe\s+utilisatrice|\bclient\b`)
-	reSIRETNumber  = regexp.MustCompile(`(?:siret|siren)[^0-9\n]{0,40}?(\d(?:[ .\n]{0,2}\d){12,14})`)
 	// Prose forms of the parties.
 	reAgencyProse = regexp.MustCompile(`(?:la\s+)?societe\s+([^,]{3,80}?),\s*(?:[^,]{0,40},\s*)?(?:entreprise\s+de\s+travail\s+temporaire|agence\s+d'emploi)`)
 	reClientProse = regexp.MustCompile(`(?:mise?\s+a\s+(?:la\s+)?disposition\s+de|au\s+profit\s+de|assigned\s+to|placed\s+with|on\s+behalf\s+of)\s+(?:la\s+societe\s+|l'entreprise\s+|the\s+company\s+|the\s+client\s+)?([^,]{3,80}?)(?:,|\s+\(|\s+siret|\s{3,})`)
@@ -62,7 +61,7 @@ func findParties(d *doc) parties {
 			s := runeIndex(foldText, m[2])
 			printed := string(raw[s:runeIndex(foldText, m[3])])
 			if v := companyName(printed); plausibleCompany(v) {
-				p.agency = found{value: v, text: printed, line: d.lineOfRune(s), conf: 0.75}
+				p.agency = found{value: v, text: printed, line: d.flatLine(s), conf: 0.75}
 			}
 		}
 	}
@@ -71,7 +70,7 @@ func findParties(d *doc) parties {
 			s := runeIndex(foldText, m[2])
 			printed := string(raw[s:runeIndex(foldText, m[3])])
 			if v := companyName(printed); plausibleCompany(v) {
-				p.client = found{value: v, text: printed, line: d.lineOfRune(s), conf: 0.75}
+				p.client = found{value: v, text: printed, line: d.flatLine(s), conf: 0.75}
 			}
 		}
 	}
@@ -93,10 +92,41 @@ func companyValue(d *doc, re *regexp.Regexp, side party, anchors []anchor) found
 		if !plausibleCompany(v) || isLabel(f.value) {
 			continue
 		}
-		f.value = v
+		f.value = companyContinued(d, f, v)
 		return f
 	}
 	return found{}
+}
+
+var (
+	reLegalForm    = regexp.MustCompile(`^(?:sas|sasu|sarl|sa|eurl|snc|sca|scop|sci|gie|gmbh|ltd|inc|llc|plc|bv|nv)\.?$`)
+	reOpenEnded    = regexp.MustCompile(`(?:^|\s)(?:de|des|du|d'|et|&|la|les|le|l'|-|and|of)$`)
+	reNameFragment = regexp.MustCompile(`^[\p{L}&'’ .-]{2,40}$`)
+)
+
+// companyContinued appends the rest of a company's name that its cell
+// wraps onto the next line: a fragment under the value, with nothing under
+// the label, when the name plainly goes on (it ends with "de", "et", "&"…)
+// or the fragment is a legal form ("SAS", "SARL"). An address or a second
+// line of details is never joined.
+func companyContinued(d *doc, f found, v string) string {
+	k := f.line + 1
+	if f.vcol-f.col < 4 || d.blank(k) {
+		return v
+	}
+	cs := cells(d.lines[k].raw, gap)
+	if len(cs) == 0 || abs(cs[0][0]-f.vcol) > 2 {
+		return v
+	}
+	next := clean(string(d.lines[k].raw[cs[0][0]:cs[0][1]]))
+	words := strings.Fields(fold(next))
+	if !reNameFragment.MatchString(next) || len(words) > 3 || isLabel(next) || reStreet.MatchString(next) {
+		return v
+	}
+	if reOpenEnded.MatchString(fold(v)) || len(words) == 1 && reLegalForm.MatchString(words[0]) {
+		return v + " " + next
+	}
+	return v
 }
 
 // plausibleCompany rejects codes, lower-case fragments and addresses.
@@ -164,18 +194,19 @@ func nearestAnchor(anchors []anchor, line, col, maxLines int) party {
 // client", "Agency SIRET") or by the nearest mention of a party above it.
 func sirets(d *doc, foldText string, raw []rune, starts []int, anchors []anchor) (found, found) {
 	var agency, client found
-	for _, m := range reSIRETNumber.FindAllStringSubmatchIndex(foldText, -1) {
-		s, e := runeIndex(foldText, m[2]), runeIndex(foldText, m[3])
-		digits := siretDigits(strings.ReplaceAll(string(raw[s:e]), "\n", " "))
-		if len(digits) < 13 || len(digits) > 15 {
+	for _, m := range reSIRETLabel.FindAllStringIndex(foldText, -1) {
+		at := runeIndex(foldText, m[0])
+		s, e, ok := siretAfter(raw, runeIndex(foldText, m[1]), foldText[m[0]:m[1]] == "siret")
+		if !ok {
 			continue
 		}
-		ls, lc := position(starts, runeIndex(foldText, m[0]))
-		side, cf := sideOfLabel(d, ls, lc, runeIndex(foldText, m[2])-starts[ls])
+		printed := strings.ReplaceAll(string(raw[s:e]), "\n", " ")
+		ls, lc := position(starts, at)
+		side, cf := sideOfLabel(d, ls, lc, s-starts[ls])
 		if side == noParty {
 			side, cf = nearestAnchor(anchors, ls, lc, len(d.lines)), 0.8
 		}
-		f := found{value: digits, line: ls, col: lc, conf: cf, text: strings.ReplaceAll(string(raw[s:e]), "\n", " ")}
+		f := found{value: digitsOf(printed), line: ls, col: lc, conf: cf, text: strings.Join(strings.Fields(printed), " ")}
 		switch {
 		case side == agencySide && (agency.value == "" || agency.conf < cf):
 			agency = f
@@ -184,6 +215,135 @@ func sirets(d *doc, foldText string, raw []rune, starts []int, anchors []anchor)
 		}
 	}
 	return agency, client
+}
+
+// reSIRETLabel finds the word that announces a SIRET (or SIREN) number.
+var reSIRETLabel = regexp.MustCompile(`siret|siren`)
+
+// siretAfter finds the digits of the SIRET announced by a label that ends
+// at rune i of the joined text, and returns their [start, end) runes.
+//
+// The number starts at the first digit within 40 runes on the label's line
+// or, when the label ends its line (a colon at most after it), at the start
+// of the next line. Its groups of digits are separated by at most two spaces
+// or dots, or a line end, and 13 to 15 digits are read as printed (a wrong
+// SIRET may lack a digit). Groups further apart, as justified or wrapped
+// prose and OCR print them ("SIRET 308 105" then "964 00008" on the next
+// line, "541   864   872   08862"), are joined only when they make exactly
+// the 14 digits of a SIRET in groups of 3, 3, 3 and 5 digits (or 9 and 5),
+// after a SIRET label; so is a number on the line after its label.
+func siretAfter(raw []rune, i int, siret bool) (int, int, bool) {
+	start, wrapped := -1, false
+	for j := i; j < len(raw) && j <= i+40; j++ {
+		r := raw[j]
+		if r >= '0' && r <= '9' {
+			start = j
+			break
+		}
+		if r == '\n' {
+			if countAlnum(string(raw[i:j])) > 0 {
+				return 0, 0, false
+			}
+			k := j + 1
+			for k < len(raw) && (raw[k] == ' ' || raw[k] == '\t') {
+				k++
+			}
+			if k < len(raw) && raw[k] >= '0' && raw[k] <= '9' {
+				start, wrapped = k, true
+			}
+			break
+		}
+	}
+	if start < 0 {
+		return 0, 0, false
+	}
+	// groups[k] ends at ends[k]; loose[k] tells whether the gap before
+	// group k+1 is wider than a tight separator.
+	var ends []int
+	var loose []bool
+	var counts []int
+	total := 0
+	j := start
+	for {
+		for j < len(raw) && raw[j] >= '0' && raw[j] <= '9' {
+			j++
+			total++
+		}
+		ends, counts = append(ends, j), append(counts, total)
+		if total > 15 {
+			break
+		}
+		k, newlines, width := j, 0, 0
+		for k < len(raw) && (raw[k] == ' ' || raw[k] == '.' || raw[k] == '\t' || raw[k] == '\n') {
+			if raw[k] == '\n' {
+				newlines++
+			}
+			k++
+			width++
+		}
+		if k >= len(raw) || raw[k] < '0' || raw[k] > '9' || newlines > 1 {
+			break
+		}
+		gapText := string(raw[j:k])
+		tight := width <= 2 && !strings.ContainsRune(gapText, '\t')
+		if !tight && strings.ContainsRune(gapText, '.') {
+			break // a wide gap holds white space only
+		}
+		loose = append(loose, !tight)
+		j = k
+	}
+	if !wrapped {
+		// As printed: the groups up to the first wide gap, at most 15 digits.
+		n := len(ends) - 1
+		for g := range loose {
+			if loose[g] {
+				n = g
+				break
+			}
+		}
+		if c := counts[n]; c >= 13 && c <= 15 {
+			return start, ends[n], true
+		}
+		if counts[n] > 15 {
+			return start, cutDigits(raw, start, 15), true // a wrong one, as printed
+		}
+	}
+	if !siret {
+		return 0, 0, false // a SIREN has 9 digits: nothing to join
+	}
+	for g, c := range counts {
+		if c == 14 {
+			return start, ends[g], true
+		}
+		if c > 14 || c != 3 && c != 6 && c != 9 {
+			break // not grouped as a SIRET is (3 3 3 5, 9 5)
+		}
+	}
+	return 0, 0, false
+}
+
+// cutDigits returns where the n-th digit from start ends.
+func cutDigits(raw []rune, start, n int) int {
+	for j := start; j < len(raw); j++ {
+		if raw[j] >= '0' && raw[j] <= '9' {
+			n--
+			if n == 0 {
+				return j + 1
+			}
+		}
+	}
+	return len(raw)
+}
+
+// digitsOf keeps the digits of s.
+func digitsOf(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // sideOfLabel reads the words around "SIRET" in its own cell: "SIRET ETT",

@@ -18,6 +18,10 @@ type doc struct {
 	lines []line
 	// usDates is set when numeric dates are printed month first.
 	usDates bool
+	// flatFold, flatRaw and flatLineOf cache flat.
+	flatFold   string
+	flatRaw    []rune
+	flatLineOf []int
 }
 
 type line struct {
@@ -292,17 +296,62 @@ func clean(s string) string {
 }
 
 // flat returns the folded and raw text with line ends turned into spaces,
-// for prose that wraps: the runes of both stay aligned.
+// for prose that wraps: the runes of both stay aligned, and flatLine gives
+// the line of each. A line that continues the paragraph of the line above
+// it (a long line of prose, starting at the same column within two) loses
+// its indentation, as a wrapped line of a text layer has none: OCR keeps
+// the paragraph's left margin, which would otherwise read as a gap between
+// cells ("la société Menuiseries" / "     Essai SARL, ...").
 func (d *doc) flat() (string, []rune) {
-	f, raw, _ := d.joined()
-	out := make([]rune, len(raw))
-	for i, r := range raw {
-		if r == '\n' {
-			r = ' '
-		}
-		out[i] = r
+	if d.flatRaw != nil {
+		return d.flatFold, d.flatRaw
 	}
-	return strings.ReplaceAll(f, "\n", " "), out
+	var fb strings.Builder
+	raw, lineOf := []rune{}, []int{}
+	indent := func(i int) int {
+		n := 0
+		for _, r := range d.lines[i].raw {
+			if r != ' ' && r != '\t' {
+				break
+			}
+			n++
+		}
+		return n
+	}
+	for i, l := range d.lines {
+		skip := 0
+		if i > 0 {
+			fb.WriteByte(' ')
+			raw, lineOf = append(raw, ' '), append(lineOf, i-1)
+			if in := indent(i); in > 0 && !d.blank(i) && d.wraps(i-1) && abs(in-indent(i-1)) <= 2 {
+				skip = in
+			}
+		}
+		fr := []rune(l.fold)
+		fb.WriteString(string(fr[skip:]))
+		raw = append(raw, l.raw[skip:]...)
+		for range len(l.raw) - skip {
+			lineOf = append(lineOf, i)
+		}
+	}
+	d.flatFold, d.flatRaw, d.flatLineOf = fb.String(), raw, lineOf
+	return d.flatFold, d.flatRaw
+}
+
+// wraps reports whether line i reads like a line of prose that wraps onto
+// the next: one cell of at least 40 runes.
+func (d *doc) wraps(i int) bool {
+	cs := cells(d.lines[i].raw, gap)
+	return len(cs) == 1 && cs[0][1]-cs[0][0] >= 40
+}
+
+// flatLine returns the line of rune r of the flat text.
+func (d *doc) flatLine(r int) int {
+	d.flat()
+	if len(d.flatLineOf) == 0 {
+		return -1
+	}
+	return d.flatLineOf[min(max(r, 0), len(d.flatLineOf)-1)]
 }
 
 // maxSourceText is the most runes of text a Source carries.
@@ -331,8 +380,7 @@ func clip(s string) string {
 	return s
 }
 
-// lineOfRune returns the line that holds rune offset r of the joined (or
-// flat) text.
+// lineOfRune returns the line that holds rune offset r of the joined text.
 func (d *doc) lineOfRune(r int) int {
 	n := 0
 	for i, l := range d.lines {

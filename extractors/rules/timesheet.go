@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
+	"unicode"
 
 	"github.com/docflow/docflow/pipeline"
 )
@@ -110,7 +112,7 @@ func tsWorker(d *doc) found {
 		s := runeIndex(foldText, m[2])
 		printed := string(raw[s:runeIndex(foldText, m[3])])
 		if v := personName(printed); plausiblePerson(v) {
-			return found{value: v, text: printed, line: d.lineOfRune(s), conf: 0.7}
+			return found{value: v, text: printed, line: d.flatLine(s), conf: 0.7}
 		}
 	}
 	return found{}
@@ -129,7 +131,7 @@ func tsClient(d *doc) found {
 		s := runeIndex(foldText, m[2])
 		printed := string(raw[s:runeIndex(foldText, m[3])])
 		if v := companyName(printed); plausibleCompany(v) {
-			return found{value: v, text: printed, line: d.lineOfRune(s), conf: 0.7}
+			return found{value: v, text: printed, line: d.flatLine(s), conf: 0.7}
 		}
 	}
 	return signatureCompany(d)
@@ -367,12 +369,36 @@ func entries(d *doc, year int) ([]pipeline.Entry, found) {
 	hc, hasCol := findHoursColumn(d)
 	byDay := map[pipeline.Date]float64{}
 	firstRow := -1
+	// A table row whose date OCR lost but whose weekday it kept is dated
+	// from the row above; such rows are checked once all rows are read.
+	type undated struct {
+		date  pipeline.Date
+		hours float64
+		line  int
+	}
+	var pending []undated
+	var prev *dateMatch // the last dated row, when its weekday is printed right
+	tableOver := false
 	for i, l := range d.lines {
 		if reTotalKey.MatchString(l.fold) || hasCol && i == hc.header {
+			if hasCol && i > hc.header && reTotalKey.MatchString(l.fold) {
+				tableOver = true
+			}
 			continue
 		}
 		ds := findDates(l.fold, year)
-		if len(ds) == 0 || len(ds) > 1 && rePeriodKey.MatchString(l.fold) {
+		if len(ds) == 0 {
+			if hasCol && i > hc.header && !tableOver && prev != nil {
+				if wd, ok := rowWeekday(l.fold); ok {
+					delta := (int(wd) - int(prev.date.Weekday()) + 7) % 7
+					if h, ok := columnHours(l, hc); ok && delta > 0 && h > 0 && h <= 24 {
+						pending = append(pending, undated{pipeline.Date{Time: prev.date.AddDate(0, 0, delta)}, h, i})
+					}
+				}
+			}
+			continue
+		}
+		if len(ds) > 1 && rePeriodKey.MatchString(l.fold) {
 			continue
 		}
 		h, ok := rowHours(l, ds, hc, hasCol && i > hc.header)
@@ -382,17 +408,71 @@ func entries(d *doc, year int) ([]pipeline.Entry, found) {
 				firstRow = i
 			}
 		}
+		prev = nil
+		if wd, ok := rowWeekday(l.fold); ok && wd == ds[0].date.Weekday() && hasCol && i > hc.header {
+			prev = &ds[0]
+		}
+	}
+	conf := 0.85
+	for _, u := range pending {
+		if _, taken := byDay[u.date]; taken || !laterRowsAfter(d, u.date, u.line, year) {
+			continue
+		}
+		byDay[u.date] = u.hours
+		conf = 0.75
 	}
 	out := make([]pipeline.Entry, 0, len(byDay))
 	for day, h := range byDay {
 		out = append(out, pipeline.Entry{Date: day, Hours: pipeline.Round2(h)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Date.Before(out[j].Date.Time) })
-	src := found{line: firstRow, conf: 0.85}
+	src := found{line: firstRow, conf: conf}
 	if hasCol && hc.header < firstRow {
 		src.line = hc.header
 	}
 	return out, src
+}
+
+// weekdays maps French and English weekday names and abbreviations,
+// folded, to weekdays ("mar" is left out: it is also March).
+var weekdays = map[string]time.Weekday{
+	"lundi": time.Monday, "mardi": time.Tuesday, "mercredi": time.Wednesday, "jeudi": time.Thursday,
+	"vendredi": time.Friday, "samedi": time.Saturday, "dimanche": time.Sunday,
+	"lun": time.Monday, "mer": time.Wednesday, "jeu": time.Thursday, "ven": time.Friday,
+	"sam": time.Saturday, "dim": time.Sunday,
+	"monday": time.Monday, "tuesday": time.Tuesday, "wednesday": time.Wednesday, "thursday": time.Thursday,
+	"friday": time.Friday, "saturday": time.Saturday, "sunday": time.Sunday,
+	"mon": time.Monday, "tue": time.Tuesday, "tues": time.Tuesday, "wed": time.Wednesday,
+	"thu": time.Thursday, "thur": time.Thursday, "thurs": time.Thursday, "fri": time.Friday,
+	"sat": time.Saturday, "sun": time.Sunday,
+}
+
+// rowWeekday returns the one weekday named on a table row.
+func rowWeekday(f string) (time.Weekday, bool) {
+	var found []time.Weekday
+	for _, w := range strings.FieldsFunc(f, func(r rune) bool { return !unicode.IsLetter(r) }) {
+		if wd, ok := weekdays[w]; ok {
+			found = append(found, wd)
+		}
+	}
+	if len(found) != 1 {
+		return 0, false
+	}
+	return found[0], true
+}
+
+// laterRowsAfter reports whether a date inferred for row li keeps the rows
+// in order: the next dated row below it, if any, is later.
+func laterRowsAfter(d *doc, day pipeline.Date, li, year int) bool {
+	for k := li + 1; k < len(d.lines); k++ {
+		if reTotalKey.MatchString(d.lines[k].fold) {
+			return true
+		}
+		if ds := findDates(d.lines[k].fold, year); len(ds) > 0 {
+			return ds[0].date.After(day.Time)
+		}
+	}
+	return true
 }
 
 // rowHours reads the hours of one row: the hours column when the table has
@@ -411,15 +491,8 @@ func rowHours(l line, ds []dateMatch, hc hoursColumn, useCol bool) (float64, boo
 	}
 	toks := hoursOutside(l.fold, ds)
 	if useCol && !hc.delimited {
-		best, bestDist := -1, 10
-		for i, t := range toks {
-			c := (runeIndex(l.fold, t.start) + runeIndex(l.fold, t.end)) / 2
-			if dist := abs(c - hc.col); dist < bestDist {
-				best, bestDist = i, dist
-			}
-		}
-		if best >= 0 {
-			return toks[best].hours, true
+		if h, ok := nearestHours(l.fold, toks, hc.col); ok {
+			return h, true
 		}
 	}
 	if h, ok := clockRanges(l.fold, toks); ok {
@@ -450,6 +523,34 @@ func rowHours(l line, ds []dateMatch, hc hoursColumn, useCol bool) (float64, boo
 		return h, h > 0
 	}
 	return 0, false
+}
+
+// nearestHours returns the amount of hours printed nearest column col of
+// a laid-out row, within 10 columns.
+func nearestHours(f string, toks []hoursToken, col int) (float64, bool) {
+	best, bestDist := -1, 10
+	for i, t := range toks {
+		c := (runeIndex(f, t.start) + runeIndex(f, t.end)) / 2
+		if dist := abs(c - col); dist < bestDist {
+			best, bestDist = i, dist
+		}
+	}
+	if best < 0 {
+		return 0, false
+	}
+	return toks[best].hours, true
+}
+
+// columnHours reads a row's hours from the table's hours column only.
+func columnHours(l line, hc hoursColumn) (float64, bool) {
+	if hc.delimited {
+		cs := splitDelimited(l.raw)
+		if hc.index < len(cs) {
+			return parseHours(cs[hc.index])
+		}
+		return 0, false
+	}
+	return nearestHours(l.fold, findHours(l.fold), hc.col)
 }
 
 // hoursOutside returns the amounts of hours of a line that are not parts
