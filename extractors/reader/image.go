@@ -40,13 +40,14 @@ func (r *Reader) readImage(ctx context.Context, name string, data []byte) (Detai
 	if !r.tools.has("tesseract") {
 		return Detail{Content: pipeline.Content{Format: "scan", Pages: 1}}, nil
 	}
-	input := data
-	if img, _, err := image.Decode(bytes.NewReader(data)); err == nil {
-		input = encodePGM(cleanPage(toGray(img), imageDPI(w, h)))
-	} else if !isTIFF(data) {
-		return Detail{}, corrupt(name, "unreadable image: %v", err)
+	var words []ocrWord
+	if img, _, derr := image.Decode(bytes.NewReader(data)); derr == nil {
+		words, err = r.ocrCleanedWords(ctx, cleanPage(toGray(img), imageDPI(w, h)))
+	} else if isTIFF(data) {
+		words, err = r.ocrWords(ctx, data)
+	} else {
+		return Detail{}, corrupt(name, "unreadable image: %v", derr)
 	}
-	words, err := r.ocrWords(ctx, input)
 	if err != nil {
 		if ctx.Err() != nil {
 			return Detail{}, ctx.Err()

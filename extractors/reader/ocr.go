@@ -3,6 +3,7 @@ package reader
 import (
 	"context"
 	"fmt"
+	"image"
 	"math"
 	"sort"
 	"strconv"
@@ -29,18 +30,26 @@ func (r *Reader) ocrPDFPage(ctx context.Context, path string, page int) (string,
 		return "", 0, fmt.Errorf("pdftoppm output: %w", err)
 	}
 	pgm = nil // let the raw image go before the cleaned one is made
-	return r.ocrImage(ctx, encodePGM(cleanPage(img, r.cfg.OCRDPI)))
+	return r.ocrCleaned(ctx, cleanPage(img, r.cfg.OCRDPI))
 }
 
-// ocrImage reads an image (any format tesseract knows) piped to tesseract
-// and returns its text, laid out like pdftotext -layout, and the mean word
-// confidence 0..1.
-func (r *Reader) ocrImage(ctx context.Context, img []byte) (string, float64, error) {
-	words, err := r.ocrWords(ctx, img)
+// ocrCleaned reads a cleaned page (cleanPage) in two passes: the whole
+// page, then again the parts it read badly or not at all (reread).
+func (r *Reader) ocrCleaned(ctx context.Context, img *image.Gray) (string, float64, error) {
+	words, err := r.ocrCleanedWords(ctx, img)
 	if err != nil {
 		return "", 0, err
 	}
 	return layoutWords(words), meanConfidence(words), nil
+}
+
+// ocrCleanedWords returns the words of a cleaned page, read in two passes.
+func (r *Reader) ocrCleanedWords(ctx context.Context, img *image.Gray) ([]ocrWord, error) {
+	words, err := r.ocrWords(ctx, encodePGM(img))
+	if err != nil {
+		return nil, err
+	}
+	return r.reread(ctx, img, words), nil
 }
 
 // ocrWords runs tesseract on an image and returns its words.
