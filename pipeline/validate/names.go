@@ -16,8 +16,52 @@ import (
 // here, unlike in the spec's comparison of extracted values, because
 // time-clock exports and scans often lose them while the person stays the
 // same; a different person has a different name, not different accents.
+//
+// One slip of a letter in a word of five letters or more (an OCR misread,
+// "Cédrie" for "Cédric") is tolerated too: the rule looks for a timesheet
+// billed against another person's contract, and another person's name
+// differs by more than a letter.
 func sameName(a, b string) bool {
-	return slices.Equal(nameWords(a), nameWords(b))
+	wa, wb := nameWords(a), nameWords(b)
+	if slices.Equal(wa, wb) {
+		return true
+	}
+	if len(wa) != len(wb) || len(wa) == 0 {
+		return false
+	}
+	slips := 0
+	for i := range wa {
+		if wa[i] == wb[i] {
+			continue
+		}
+		if len([]rune(wa[i])) < 5 || editDistance(wa[i], wb[i]) > 1 {
+			return false
+		}
+		slips++
+	}
+	return slips <= 1
+}
+
+// editDistance is the Levenshtein distance between two words.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur := make([]int, len(rb)+1)
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(rb)]
 }
 
 // nameWords returns the normalised words of a name, sorted.
