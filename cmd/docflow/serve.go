@@ -116,6 +116,8 @@ upload a file:
 then look at it:
   curl -s -H 'Authorization: Bearer %s' %s/v1/documents/DOCUMENT_ID
 
-`, base, demo.TenantID, demo.Uploader, demo.Reviewer, demo.Uploader, base, demo.Uploader, base)
+review desk   %s/desk/  (sign in as %s, password %s)
+
+`, base, demo.TenantID, demo.Uploader, demo.Reviewer, demo.Uploader, base, demo.Uploader, base, base, demo.DeskEmail, demo.DeskPassword)
 	return nil
 }
