@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"fmt"
 	"hash/crc32"
 	"os"
 	"os/exec"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/docflow/docflow/derrors"
 	"github.com/docflow/docflow/pipeline"
+	"github.com/docflow/docflow/pipeline/testdocs"
 )
 
 // requireTool skips the test when a program is missing, or fails it when
@@ -49,36 +49,9 @@ func zipOf(t *testing.T, parts map[string]string) []byte {
 	return b.Bytes()
 }
 
-// minimalPDF writes a one-page PDF that shows lines of text, with a correct
-// cross-reference table.
+// minimalPDF writes a one-page PDF that shows lines of text (testdocs.PDF).
 func minimalPDF(lines ...string) []byte {
-	var content strings.Builder
-	content.WriteString("BT /F1 12 Tf 72 720 Td 14 TL\n")
-	for _, l := range lines {
-		fmt.Fprintf(&content, "(%s) '\n", l)
-	}
-	content.WriteString("ET\n")
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-		fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", content.Len(), content.String()),
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-	}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n")
-	offsets := make([]int, len(objs))
-	for i, o := range objs {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
+	return testdocs.PDF(strings.Join(lines, "\n"))
 }
 
 func refusalCode(err error) string {
