@@ -45,7 +45,7 @@ run: setup build ## Set up, build, migrate, then serve (creates and prints a dem
 
 test: setup ## Set up, then go vet and all tests (database tests fail instead of skipping)
 	$(GO) vet $(PKGS)
-	DOCFLOW_TEST_REQUIRE_DB=1 $(GO) test -count=1 -p 2 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) $(PKGS)
+	DOCFLOW_TEST_REQUIRE_DB=1 DOCFLOW_TEST_REQUIRE_TOOLS=1 $(GO) test -count=1 -p 2 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) $(PKGS)
 
 bench: setup ## Set up, then run the benchmarks (BENCH=regexp, PKGS=./bench/... to narrow)
 	$(GO) test -run='^$$' -bench='$(BENCH)' -benchmem -timeout $(BENCH_TIMEOUT) $(BENCH_FLAGS) $(PKGS)

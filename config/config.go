@@ -59,6 +59,11 @@ type LLM struct {
 	// Concurrency is how many documents wait on the model at once in this
 	// process, in their own queue (DOCFLOW_LLM_CONCURRENCY, default 4).
 	Concurrency int
+	// Vision sends scanned pages' images to a vision-capable model:
+	// off, beside (with the OCR text) or instead (DOCFLOW_LLM_VISION).
+	Vision string
+	// VisionPages bounds the pages sent as images (DOCFLOW_LLM_VISION_PAGES, default 2).
+	VisionPages int
 	// EmbeddingsModel, when set, embeds documents through the provider's
 	// embeddings API (DOCFLOW_EMBEDDINGS_MODEL); else a local hashing
 	// embedder does.
@@ -125,7 +130,8 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	}
 	c.LLM = LLM{BaseURL: get("DOCFLOW_LLM_BASE_URL", ""), APIKey: get("DOCFLOW_LLM_API_KEY", ""),
 		Model: get("DOCFLOW_LLM_MODEL", ""), Mode: get("DOCFLOW_LLM_MODE", "fallback"),
-		Concurrency: int(num("DOCFLOW_LLM_CONCURRENCY", 4)), EmbeddingsModel: get("DOCFLOW_EMBEDDINGS_MODEL", "")}
+		Concurrency: int(num("DOCFLOW_LLM_CONCURRENCY", 4)), EmbeddingsModel: get("DOCFLOW_EMBEDDINGS_MODEL", ""),
+		Vision: get("DOCFLOW_LLM_VISION", "off"), VisionPages: int(num("DOCFLOW_LLM_VISION_PAGES", 2))}
 	jm := get("DOCFLOW_LLM_JSON_MODE", "false")
 	if c.LLM.JSONMode, err = strconv.ParseBool(jm); err != nil {
 		errs = append(errs, fmt.Sprintf("DOCFLOW_LLM_JSON_MODE must be true or false, not %q", jm))
@@ -151,6 +157,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: DOCFLOW_RESCUE_AFTER must be at least 1s")
 	case c.LLM.Mode != "rules" && c.LLM.Mode != "fallback" && c.LLM.Mode != "always":
 		return fmt.Errorf("config: DOCFLOW_LLM_MODE must be rules, fallback or always, not %q", c.LLM.Mode)
+	case c.LLM.Vision != "off" && c.LLM.Vision != "beside" && c.LLM.Vision != "instead":
+		return fmt.Errorf("config: DOCFLOW_LLM_VISION must be off, beside or instead, not %q", c.LLM.Vision)
+	case c.LLM.VisionPages < 1 || c.LLM.VisionPages > 20:
+		return fmt.Errorf("config: DOCFLOW_LLM_VISION_PAGES must be 1 to 20")
 	case c.LLM.Concurrency < 1:
 		return fmt.Errorf("config: DOCFLOW_LLM_CONCURRENCY must be at least 1")
 	case c.LLM.BaseURL != "" && c.LLM.Model == "":

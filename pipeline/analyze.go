@@ -22,6 +22,16 @@ type Content struct {
 	// Parts are the documents an email carries: attachments, and the body
 	// when the body carries the content. Empty for other formats.
 	Parts []Part
+	// Images are pages read by OCR, as the reader cleaned them, for a
+	// vision-capable model; only when the reader is asked to keep them.
+	Images []PageImage
+}
+
+// PageImage is one page as an image.
+type PageImage struct {
+	Page      int
+	MediaType string
+	Data      []byte
 }
 
 // Part is one document carried by an email.

@@ -28,21 +28,25 @@ import (
 // newAnalyzer wires the read, classify, extract and validate stages: the
 // offline rules extractor, cross-checked with a model when one is configured.
 func newAnalyzer(cfg config.Config, cache llm.Cache, examples llm.ExampleSource) pipeline.Analyzer {
-	var ex pipeline.Extractor = rules.New()
-	if cfg.LLM.Enabled() {
-		ex = &crosscheck.Extractor{Rules: rules.New(), Mode: crosscheck.Mode(cfg.LLM.Mode),
-			Breaker: &crosscheck.Breaker{Threshold: 5, Cooldown: time.Minute}, LLM: &llm.Extractor{
-				Model: cfg.LLM.Model, Cache: cache, Examples: examples,
-				Backend: llm.NewOpenAI(llm.OpenAIConfig{BaseURL: cfg.LLM.BaseURL, APIKey: cfg.LLM.APIKey,
-					Timeout: cfg.LLM.Timeout, JSONMode: cfg.LLM.JSONMode}),
-			}}
-	}
-	return pipeline.Analyzer{
+	an := pipeline.Analyzer{
 		Reader:     reader.New(reader.Config{MaxBytes: cfg.MaxUploadBytes}),
 		Classifier: classify.New(),
-		Extractor:  ex,
+		Extractor:  rules.New(),
 		Validator:  validate.New(validate.DefaultConfig()),
 	}
+	if !cfg.LLM.Enabled() {
+		return an
+	}
+	model := &llm.Extractor{Model: cfg.LLM.Model, Cache: cache, Examples: examples,
+		Backend: llm.NewOpenAI(llm.OpenAIConfig{BaseURL: cfg.LLM.BaseURL, APIKey: cfg.LLM.APIKey,
+			Timeout: cfg.LLM.Timeout, JSONMode: cfg.LLM.JSONMode})}
+	if cfg.LLM.Vision != "off" {
+		model.Vision, model.MaxImages = llm.Vision(cfg.LLM.Vision), cfg.LLM.VisionPages
+		an.Reader = reader.New(reader.Config{MaxBytes: cfg.MaxUploadBytes, PageImages: cfg.LLM.VisionPages})
+	}
+	an.Extractor = &crosscheck.Extractor{Rules: rules.New(), Mode: crosscheck.Mode(cfg.LLM.Mode), LLM: model,
+		Breaker: &crosscheck.Breaker{Threshold: 5, Cooldown: time.Minute}}
+	return an
 }
 
 // app is docflow with its connections open.

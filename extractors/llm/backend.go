@@ -13,6 +13,9 @@ import "context"
 type Message struct {
 	Role    string `json:"role"`
 	Content string `json:"content"`
+	// Images are data URLs (data:image/png;base64,...) sent beside the
+	// text, for a vision-capable model.
+	Images []string `json:"images,omitempty"`
 }
 
 // Request asks a model for a JSON answer of a schema.

@@ -219,3 +219,53 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 		t.Errorf("the key is in the logs: %s", logs.String())
 	}
 }
+
+func TestVisionSendsPageImages(t *testing.T) {
+	t.Parallel()
+	scan := contractContent()
+	scan.Format = "scan"
+	scan.Images = []pipeline.PageImage{
+		{Page: 1, MediaType: "image/png", Data: []byte("page-one")},
+		{Page: 2, MediaType: "image/png", Data: make([]byte, 64)},
+		{Page: 3, MediaType: "image/png", Data: []byte("page-three")},
+	}
+	for _, c := range []struct {
+		mode     llm.Vision
+		images   int
+		withText bool
+	}{{llm.VisionOff, 0, true}, {llm.VisionBeside, 2, true}, {llm.VisionInstead, 2, false}} {
+		f := llmtest.New(t, llmtest.Reply{Content: goodContract})
+		e := newExtractor(f, llm.OpenAIConfig{})
+		e.Vision, e.MaxImageBytes = c.mode, 32 // page 2 is over the budget
+		if _, _, err := e.ExtractMetered(context.Background(), pipeline.TypeContract, scan); err != nil {
+			t.Fatal(err)
+		}
+		msgs := llmtest.Messages(f.Request(0))
+		last := msgs[len(msgs)-1]
+		var texts []string
+		var images []string
+		switch content := last["content"].(type) {
+		case string:
+			texts = append(texts, content)
+		case []any:
+			for _, p := range content {
+				part := p.(map[string]any)
+				switch part["type"] {
+				case "text":
+					texts = append(texts, part["text"].(string))
+				case "image_url":
+					images = append(images, part["image_url"].(map[string]any)["url"].(string))
+				}
+			}
+		}
+		hasText := len(texts) == 1 && strings.Contains(texts[0], "Villeurbanne")
+		if len(images) != c.images || hasText != c.withText {
+			t.Errorf("vision %q: %d images, OCR text sent %v", c.mode, len(images), hasText)
+		}
+		for _, u := range images {
+			if !strings.HasPrefix(u, "data:image/png;base64,") {
+				t.Errorf("image URL %q", u[:min(len(u), 30)])
+			}
+		}
+	}
+}

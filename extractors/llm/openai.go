@@ -56,7 +56,16 @@ func (o *OpenAI) Complete(ctx context.Context, req Request) (Response, error) {
 	ctx = context.WithValue(ctx, retryAfterKey{}, &retry)
 	msgs := make([]openai.ChatCompletionMessage, len(req.Messages))
 	for i, m := range req.Messages {
-		msgs[i] = openai.ChatCompletionMessage{Role: m.Role, Content: m.Content}
+		if len(m.Images) == 0 {
+			msgs[i] = openai.ChatCompletionMessage{Role: m.Role, Content: m.Content}
+			continue
+		}
+		parts := []openai.ChatMessagePart{{Type: openai.ChatMessagePartTypeText, Text: m.Content}}
+		for _, url := range m.Images {
+			parts = append(parts, openai.ChatMessagePart{Type: openai.ChatMessagePartTypeImageURL,
+				ImageURL: &openai.ChatMessageImageURL{URL: url, Detail: openai.ImageURLDetailHigh}})
+		}
+		msgs[i] = openai.ChatCompletionMessage{Role: m.Role, MultiContent: parts}
 	}
 	creq := openai.ChatCompletionRequest{Model: req.Model, Messages: msgs, Temperature: 0}
 	if o.jsonMode {

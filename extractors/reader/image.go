@@ -41,8 +41,13 @@ func (r *Reader) readImage(ctx context.Context, name string, data []byte) (Detai
 		return Detail{Content: pipeline.Content{Format: "scan", Pages: 1}}, nil
 	}
 	var words []ocrWord
+	var kept []pipeline.PageImage
 	if img, _, derr := image.Decode(bytes.NewReader(data)); derr == nil {
-		words, err = r.ocrCleanedWords(ctx, cleanPage(toGray(img), imageDPI(w, h)))
+		cleaned := cleanPage(toGray(img), imageDPI(w, h))
+		if r.cfg.PageImages > 0 {
+			kept = []pipeline.PageImage{*pageImage(1, cleaned)}
+		}
+		words, err = r.ocrCleanedWords(ctx, cleaned)
 	} else if isTIFF(data) {
 		words, err = r.ocrWords(ctx, data)
 	} else {
@@ -67,7 +72,7 @@ func (r *Reader) readImage(ctx context.Context, name string, data []byte) (Detai
 		return Detail{}, derrors.Refuse(derrors.UnsupportedMediaType, "%s: an image without readable text is not a document", name)
 	}
 	conf := meanConfidence(words)
-	c := pipeline.Content{Text: layoutWords(words), Format: "scan", Pages: 1, Confidence: conf}
+	c := pipeline.Content{Text: layoutWords(words), Format: "scan", Pages: 1, Confidence: conf, Images: kept}
 	return Detail{Content: c, PageConfidence: []float64{conf}}, nil
 }
 

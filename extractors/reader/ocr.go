@@ -19,7 +19,7 @@ const ocrPSM = "6"
 // ocrPDFPage renders one page of the PDF at path to a grey image, cleans
 // it (cleanPage) and reads it. The image goes through pipes as PGM:
 // pdftoppm's PNG encoder alone took most of the time of a page.
-func (r *Reader) ocrPDFPage(ctx context.Context, path string, page int) (string, float64, error) {
+func (r *Reader) ocrPDFPage(ctx context.Context, path string, page int, keep func(*image.Gray)) (string, float64, error) {
 	p := strconv.Itoa(page)
 	pgm, err := r.tools.run(ctx, nil, "pdftoppm", "-r", strconv.Itoa(r.cfg.OCRDPI), "-gray", "-singlefile", "-f", p, "-l", p, path)
 	if err != nil {
@@ -30,7 +30,11 @@ func (r *Reader) ocrPDFPage(ctx context.Context, path string, page int) (string,
 		return "", 0, fmt.Errorf("pdftoppm output: %w", err)
 	}
 	pgm = nil // let the raw image go before the cleaned one is made
-	return r.ocrCleaned(ctx, cleanPage(img, r.cfg.OCRDPI))
+	cleaned := cleanPage(img, r.cfg.OCRDPI)
+	if keep != nil {
+		keep(cleaned)
+	}
+	return r.ocrCleaned(ctx, cleaned)
 }
 
 // ocrCleaned reads a cleaned page (cleanPage) in two passes: the whole

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -98,6 +99,7 @@ func (r *Reader) ocrEmptyPages(ctx context.Context, name string, data []byte, te
 		scanned = append(scanned, i)
 	}
 	anyText := len(scanned) < len(texts)
+	var kept []pipeline.PageImage
 	if canOCR && len(scanned) > 0 {
 		dir, err := os.MkdirTemp("", "docflow-pdf-")
 		if err != nil {
@@ -108,9 +110,14 @@ func (r *Reader) ocrEmptyPages(ctx context.Context, name string, data []byte, te
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			return Detail{}, err
 		}
+		images := make([]*pipeline.PageImage, len(texts))
 		err = forEachBounded(ctx, len(scanned), r.cfg.OCRWorkers, func(ctx context.Context, k int) error {
 			i := scanned[k]
-			text, c, err := r.ocrPDFPage(ctx, path, i+1)
+			var keep func(*image.Gray)
+			if k < r.cfg.PageImages {
+				keep = func(img *image.Gray) { images[i] = pageImage(i+1, img) }
+			}
+			text, c, err := r.ocrPDFPage(ctx, path, i+1, keep)
 			if err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
@@ -130,12 +137,15 @@ func (r *Reader) ocrEmptyPages(ctx context.Context, name string, data []byte, te
 			if countAlnum(texts[i]) > 0 {
 				anyText = true
 			}
+			if images[i] != nil {
+				kept = append(kept, *images[i])
+			}
 		}
 		if !anyText {
 			return Detail{}, derrors.Refuse(derrors.EmptyDocument, "%s: no text found, even by OCR", name)
 		}
 	}
-	c := pipeline.Content{Text: strings.Join(texts, "\f"), Format: "pdf", Pages: len(texts)}
+	c := pipeline.Content{Text: strings.Join(texts, "\f"), Format: "pdf", Pages: len(texts), Images: kept}
 	if len(texts) > 0 {
 		sum := 0.0
 		for _, v := range conf {

@@ -41,6 +41,9 @@ type Config struct {
 	// (default GOMAXPROCS, at most MaxOCRWorkers). Each runs one tesseract
 	// with one thread.
 	OCRWorkers int
+	// PageImages is how many OCR'd pages a read keeps as PNG images in
+	// Content.Images, for a vision-capable model (default 0: none).
+	PageImages int
 	// OCRDPI is the resolution at which PDF pages are rendered for OCR
 	// (default 300).
 	OCRDPI int
