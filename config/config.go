@@ -40,8 +40,11 @@ type Config struct {
 	LLM LLM
 }
 
-// LLM configures an OpenAI-compatible model provider.
+// LLM configures a model provider.
 type LLM struct {
+	// Provider is openai (any OpenAI-compatible API) or anthropic
+	// (through langchaingo) (DOCFLOW_LLM_PROVIDER, default openai).
+	Provider string
 	// BaseURL of the API, e.g. https://api.openai.com/v1 (DOCFLOW_LLM_BASE_URL).
 	BaseURL string
 	// APIKey (DOCFLOW_LLM_API_KEY); never printed.
@@ -128,7 +131,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	if c.SecureCookies, err = strconv.ParseBool(secure); err != nil {
 		errs = append(errs, fmt.Sprintf("DOCFLOW_SECURE_COOKIES must be true or false, not %q", secure))
 	}
-	c.LLM = LLM{BaseURL: get("DOCFLOW_LLM_BASE_URL", ""), APIKey: get("DOCFLOW_LLM_API_KEY", ""),
+	c.LLM = LLM{Provider: get("DOCFLOW_LLM_PROVIDER", "openai"), BaseURL: get("DOCFLOW_LLM_BASE_URL", ""), APIKey: get("DOCFLOW_LLM_API_KEY", ""),
 		Model: get("DOCFLOW_LLM_MODEL", ""), Mode: get("DOCFLOW_LLM_MODE", "fallback"),
 		Concurrency: int(num("DOCFLOW_LLM_CONCURRENCY", 4)), EmbeddingsModel: get("DOCFLOW_EMBEDDINGS_MODEL", ""),
 		Vision: get("DOCFLOW_LLM_VISION", "off"), VisionPages: int(num("DOCFLOW_LLM_VISION_PAGES", 2))}
@@ -157,6 +160,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: DOCFLOW_RESCUE_AFTER must be at least 1s")
 	case c.LLM.Mode != "rules" && c.LLM.Mode != "fallback" && c.LLM.Mode != "always":
 		return fmt.Errorf("config: DOCFLOW_LLM_MODE must be rules, fallback or always, not %q", c.LLM.Mode)
+	case c.LLM.Provider != "openai" && c.LLM.Provider != "anthropic":
+		return fmt.Errorf("config: DOCFLOW_LLM_PROVIDER must be openai or anthropic, not %q", c.LLM.Provider)
 	case c.LLM.Vision != "off" && c.LLM.Vision != "beside" && c.LLM.Vision != "instead":
 		return fmt.Errorf("config: DOCFLOW_LLM_VISION must be off, beside or instead, not %q", c.LLM.Vision)
 	case c.LLM.VisionPages < 1 || c.LLM.VisionPages > 20:

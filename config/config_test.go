@@ -31,6 +31,7 @@ func TestFromLookup(t *testing.T) {
 		{"DOCFLOW_LLM_BASE_URL": "http://localhost:11434/v1"},
 		{"DOCFLOW_LLM_TIMEOUT": "long"},
 		{"DOCFLOW_LLM_VISION": "glasses"},
+		{"DOCFLOW_LLM_PROVIDER": "oracle"},
 	} {
 		if _, err := FromLookup(env(bad)); err == nil {
 			t.Errorf("FromLookup(%v) succeeded, want an error", bad)

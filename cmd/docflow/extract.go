@@ -51,7 +51,10 @@ func extract(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	an := newAnalyzer(cfg, nil, nil)
+	an, err := newAnalyzer(cfg, nil, nil)
+	if err != nil {
+		return err
+	}
 	files := fs.Args()
 	results := make([]chan result, len(files))
 	sem := make(chan struct{}, max(1, *jobs))

@@ -27,7 +27,7 @@ import (
 
 // newAnalyzer wires the read, classify, extract and validate stages: the
 // offline rules extractor, cross-checked with a model when one is configured.
-func newAnalyzer(cfg config.Config, cache llm.Cache, examples llm.ExampleSource) pipeline.Analyzer {
+func newAnalyzer(cfg config.Config, cache llm.Cache, examples llm.ExampleSource) (pipeline.Analyzer, error) {
 	an := pipeline.Analyzer{
 		Reader:     reader.New(reader.Config{MaxBytes: cfg.MaxUploadBytes}),
 		Classifier: classify.New(),
@@ -35,18 +35,26 @@ func newAnalyzer(cfg config.Config, cache llm.Cache, examples llm.ExampleSource)
 		Validator:  validate.New(validate.DefaultConfig()),
 	}
 	if !cfg.LLM.Enabled() {
-		return an
+		return an, nil
 	}
-	model := &llm.Extractor{Model: cfg.LLM.Model, Cache: cache, Examples: examples,
-		Backend: llm.NewOpenAI(llm.OpenAIConfig{BaseURL: cfg.LLM.BaseURL, APIKey: cfg.LLM.APIKey,
-			Timeout: cfg.LLM.Timeout, JSONMode: cfg.LLM.JSONMode})}
+	var backend llm.Backend = llm.NewOpenAI(llm.OpenAIConfig{BaseURL: cfg.LLM.BaseURL, APIKey: cfg.LLM.APIKey,
+		Timeout: cfg.LLM.Timeout, JSONMode: cfg.LLM.JSONMode})
+	if cfg.LLM.Provider == "anthropic" {
+		b, err := llm.NewAnthropic(llm.AnthropicConfig{BaseURL: cfg.LLM.BaseURL, APIKey: cfg.LLM.APIKey,
+			Model: cfg.LLM.Model, Timeout: cfg.LLM.Timeout})
+		if err != nil {
+			return an, err
+		}
+		backend = b
+	}
+	model := &llm.Extractor{Model: cfg.LLM.Model, Cache: cache, Examples: examples, Backend: backend}
 	if cfg.LLM.Vision != "off" {
 		model.Vision, model.MaxImages = llm.Vision(cfg.LLM.Vision), cfg.LLM.VisionPages
 		an.Reader = reader.New(reader.Config{MaxBytes: cfg.MaxUploadBytes, PageImages: cfg.LLM.VisionPages})
 	}
 	an.Extractor = &crosscheck.Extractor{Rules: rules.New(), Mode: crosscheck.Mode(cfg.LLM.Mode), LLM: model,
 		Breaker: &crosscheck.Breaker{Threshold: 5, Cooldown: time.Minute}}
-	return an
+	return an, nil
 }
 
 // app is docflow with its connections open.
@@ -91,7 +99,11 @@ func openApp(ctx context.Context, cfg config.Config, workers int) (*app, error) 
 	if cfg.LLM.BaseURL != "" && cfg.LLM.EmbeddingsModel != "" {
 		index.Embedder = similarity.NewOpenAI(cfg.LLM.BaseURL, cfg.LLM.APIKey, cfg.LLM.EmbeddingsModel)
 	}
-	analyzer := newAnalyzer(cfg, postgres.NewLLMCache(pool), index)
+	analyzer, err := newAnalyzer(cfg, postgres.NewLLMCache(pool), index)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.svc = &pipeline.Service{
 		Records:        mariadb.New(mdb),
 		Files:          disk,

@@ -14,6 +14,7 @@ import (
 	"github.com/docflow/docflow/derrors"
 	"github.com/docflow/docflow/pipeline"
 	"github.com/docflow/docflow/prompts"
+	"github.com/tmc/langchaingo/textsplitter"
 )
 
 // Confidence is what a field read by the model starts with, before the
@@ -102,7 +103,9 @@ type answer struct {
 
 // ExtractMetered returns the fields and the run's model, prompt, tokens,
 // latency and cost. A malformed answer gets one repair request; a second
-// malformed answer is a permanent failure.
+// malformed answer is a permanent failure. A document longer than
+// MaxChars is split (langchaingo's recursive splitter, at page and
+// paragraph breaks first) and read part by part; the parts' fields merge.
 func (e *Extractor) ExtractMetered(ctx context.Context, t pipeline.DocumentType, c pipeline.Content) (_ pipeline.Fields, run pipeline.ExtractionRun, _ error) {
 	var schema map[string]any
 	var promptID string
@@ -119,14 +122,61 @@ func (e *Extractor) ExtractMetered(ctx context.Context, t pipeline.DocumentType,
 		return pipeline.Fields{}, pipeline.ExtractionRun{}, err
 	}
 	run = pipeline.ExtractionRun{Extractor: e.Name(), Model: e.Model, PromptID: p.ID, PromptHash: p.Hash}
-	text := c.Text
-	if max := e.maxChars(); len([]rune(text)) > max {
-		text = string([]rune(text)[:max])
+	start := time.Now()
+	defer func() { run.Latency = time.Since(start) }()
+	parts := e.split(c.Text)
+	var answers []map[string]any
+	run.CacheHit = true
+	for i, text := range parts {
+		images := c.Images
+		if i > 0 {
+			images = nil // pages go with the first part only
+		}
+		m, hit, err := e.ask(ctx, t, p, schema, text, images, &run)
+		if err != nil {
+			return pipeline.Fields{}, run, err
+		}
+		run.CacheHit = run.CacheHit && hit
+		answers = append(answers, m)
+	}
+	f, err := fieldsOf(t, mergeAnswers(answers))
+	if err != nil {
+		return pipeline.Fields{}, run, fmt.Errorf("%w: merging the parts' answers: %v", derrors.Permanent, err)
+	}
+	return f, run, nil
+}
+
+// split cuts a long text into parts of at most MaxChars characters.
+func (e *Extractor) split(text string) []string {
+	max := e.maxChars()
+	if len([]rune(text)) <= max {
+		return []string{text}
+	}
+	s := textsplitter.NewRecursiveCharacter(textsplitter.WithChunkSize(max), textsplitter.WithChunkOverlap(max/20),
+		textsplitter.WithSeparators([]string{"\f", "\n\n", "\n", " ", ""}))
+	parts, err := s.SplitText(text)
+	if err != nil || len(parts) == 0 {
+		return []string{string([]rune(text)[:max])}
+	}
+	return parts
+}
+
+// ask reads one text (a document or a part of it) and returns the answer's
+// fields as JSON values, from the cache when it holds them.
+func (e *Extractor) ask(ctx context.Context, t pipeline.DocumentType, p prompts.Prompt, schema map[string]any,
+	text string, images []pipeline.PageImage, run *pipeline.ExtractionRun) (map[string]any, bool, error) {
+	tenant, key := pipeline.TenantFromContext(ctx), cacheKey(e.Model, p, string(t), text)
+	if e.Cache != nil && tenant != "" {
+		if content, ok, err := e.Cache.Get(ctx, tenant, key); err == nil && ok {
+			if m, perr := parse(t, content); perr == nil {
+				return m, true, nil
+			}
+		}
 	}
 	req := Request{Model: e.Model, SchemaName: string(t), Schema: schema, Messages: []Message{{Role: "system", Content: p.System}}}
-	if e.Examples != nil && pipeline.TenantFromContext(ctx) != "" {
+	if e.Examples != nil && tenant != "" {
 		// Examples help; their absence does not stop the extraction.
-		if exs, err := e.Examples.Examples(ctx, pipeline.TenantFromContext(ctx), t, text); err == nil {
+		if exs, err := e.Examples.Examples(ctx, tenant, t, text); err == nil {
 			for i, ex := range exs {
 				answer, _ := json.Marshal(withInjectionFlag(ex.Fields))
 				req.Messages = append(req.Messages,
@@ -135,40 +185,64 @@ func (e *Extractor) ExtractMetered(ctx context.Context, t pipeline.DocumentType,
 			}
 		}
 	}
-	req.Messages = append(req.Messages, e.documentMessage(t, text, c.Images))
-	start := time.Now()
-	defer func() { run.Latency = time.Since(start) }()
-	tenant, key := pipeline.TenantFromContext(ctx), cacheKey(e.Model, p, string(t), text)
-	if e.Cache != nil && tenant != "" {
-		if content, ok, err := e.Cache.Get(ctx, tenant, key); err == nil && ok {
-			if f, perr := parse(t, content); perr == nil {
-				run.CacheHit = true
-				return f, run, nil
-			}
-		}
-	}
+	req.Messages = append(req.Messages, e.documentMessage(t, text, images))
 	for attempt := 0; ; attempt++ {
 		resp, err := e.Backend.Complete(ctx, req)
 		if err != nil {
-			return pipeline.Fields{}, run, err
+			return nil, false, err
 		}
 		run.InputTokens += resp.InputTokens
 		run.OutputTokens += resp.OutputTokens
 		run.CostEstimate = (float64(run.InputTokens)*e.InputPrice + float64(run.OutputTokens)*e.OutputPrice) / 1e6
-		f, perr := parse(t, resp.Content)
+		m, perr := parse(t, resp.Content)
 		if perr == nil {
 			if e.Cache != nil && tenant != "" {
 				// A failed write costs a future call, not this answer.
 				_ = e.Cache.Put(ctx, tenant, key, resp.Content)
 			}
-			return f, run, nil
+			return m, false, nil
 		}
 		if attempt == 1 {
-			return pipeline.Fields{}, run, fmt.Errorf("%w: the model's answer is not valid after a repair: %v", derrors.Permanent, perr)
+			return nil, false, fmt.Errorf("%w: the model's answer is not valid after a repair: %v", derrors.Permanent, perr)
 		}
 		req.Messages = append(req.Messages, Message{Role: "assistant", Content: resp.Content}, Message{Role: "user",
 			Content: "Your answer is not valid: " + perr.Error() + ". Answer again with only the JSON object of the schema."})
 	}
+}
+
+// mergeAnswers combines the answers for the parts of one document: a field
+// takes the first part's value that has one, except total_hours, printed
+// at the end, which takes the last; entries are the union by day.
+func mergeAnswers(answers []map[string]any) map[string]any {
+	if len(answers) == 1 {
+		return answers[0]
+	}
+	out := map[string]any{}
+	var entries []any
+	days := map[any]bool{}
+	for _, a := range answers {
+		for k, v := range a {
+			switch k {
+			case "entries":
+				for _, e := range v.([]any) {
+					if day := e.(map[string]any)["date"]; !days[day] {
+						days[day] = true
+						entries = append(entries, e)
+					}
+				}
+			case "total_hours":
+				out[k] = v
+			default:
+				if _, ok := out[k]; !ok {
+					out[k] = v
+				}
+			}
+		}
+	}
+	if entries != nil {
+		out["entries"] = entries
+	}
+	return out
 }
 
 // documentMessage is the last message: the document's text wrapped as
@@ -216,8 +290,8 @@ func (e *Extractor) maxChars() int {
 }
 
 // parse checks a model's answer against the schema's fields and types and
-// turns it into Fields; nulls are absent fields.
-func parse(t pipeline.DocumentType, content string) (pipeline.Fields, error) {
+// returns its fields as JSON values; nulls are absent fields.
+func parse(t pipeline.DocumentType, content string) (map[string]any, error) {
 	content = string(bytes.TrimSpace([]byte(content)))
 	// Some servers wrap JSON mode answers in a Markdown fence.
 	if strings.HasPrefix(content, "```") {
@@ -226,7 +300,7 @@ func parse(t pipeline.DocumentType, content string) (pipeline.Fields, error) {
 	}
 	var m map[string]any
 	if err := json.Unmarshal([]byte(content), &m); err != nil {
-		return pipeline.Fields{}, fmt.Errorf("not a JSON object: %v", err)
+		return nil, fmt.Errorf("not a JSON object: %v", err)
 	}
 	delete(m, "possible_prompt_injection")
 	for k, v := range m {
@@ -234,6 +308,14 @@ func parse(t pipeline.DocumentType, content string) (pipeline.Fields, error) {
 			delete(m, k)
 		}
 	}
+	if _, err := fieldsOf(t, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// fieldsOf turns checked JSON values into Fields, each field at Confidence.
+func fieldsOf(t pipeline.DocumentType, m map[string]any) (pipeline.Fields, error) {
 	f, err := pipeline.FieldsFromMap(t, m)
 	if err != nil {
 		return pipeline.Fields{}, err

@@ -3,6 +3,7 @@ package llm_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -267,5 +268,35 @@ func TestVisionSendsPageImages(t *testing.T) {
 				t.Errorf("image URL %q", u[:min(len(u), 30)])
 			}
 		}
+	}
+}
+
+func TestLongDocumentsAreReadInParts(t *testing.T) {
+	t.Parallel()
+	page := func(n int) string { return strings.Repeat(fmt.Sprintf("ligne du relevé, page %d\n", n), 30) }
+	text := page(1) + "\f" + page(2)
+	f := llmtest.New(t,
+		llmtest.Reply{Content: `{"contract_number": "CM-9", "worker_name": "Ana Roy", "client_name": null, "period_start": "2026-03-02",
+			"period_end": null, "entries": [{"date": "2026-03-02", "hours": 7.5}, {"date": "2026-03-03", "hours": 7.5}],
+			"total_hours": null, "possible_prompt_injection": false}`},
+		llmtest.Reply{Content: `{"contract_number": null, "worker_name": null, "client_name": "Client SA", "period_start": null,
+			"period_end": "2026-03-08", "entries": [{"date": "2026-03-03", "hours": 7.5}, {"date": "2026-03-04", "hours": 7.5}],
+			"total_hours": 22.5, "possible_prompt_injection": false}`})
+	e := newExtractor(f, llm.OpenAIConfig{})
+	e.MaxChars = len([]rune(page(1))) + 10
+	got, run, err := e.ExtractMetered(context.Background(), pipeline.TypeTimesheet, pipeline.Content{Text: text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := got.Timesheet
+	if f.Count() != 2 || len(ts.Entries) != 3 || *ts.TotalHours != 22.5 || ts.ContractNumber != "CM-9" || ts.ClientName != "Client SA" || ts.PeriodEnd == nil {
+		t.Errorf("%d calls, merged %+v", f.Count(), ts)
+	}
+	if run.InputTokens != 2*812 {
+		t.Errorf("tokens of both parts: %d", run.InputTokens)
+	}
+	second := llmtest.Messages(f.Request(1))
+	if !strings.Contains(second[len(second)-1]["content"].(string), "page 2") || strings.Contains(second[len(second)-1]["content"].(string), "page 1") {
+		t.Error("the second call does not hold the second part only")
 	}
 }

@@ -2,6 +2,7 @@ package llm
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -85,7 +86,7 @@ func (o *OpenAI) Complete(ctx context.Context, req Request) (Response, error) {
 		OutputTokens: resp.Usage.CompletionTokens}, nil
 }
 
-// classify maps a provider error onto derrors: 429 is a rate limit (with
+// classify maps a go-openai error onto derrors: 429 is a rate limit (with
 // the provider's Retry-After, else 10 s), 5xx, timeouts and network
 // failures are transient, other 4xx permanent (a bad key, a bad model).
 func classify(ctx context.Context, err error, retryAfter time.Duration) error {
@@ -98,6 +99,12 @@ func classify(ctx context.Context, err error, retryAfter time.Duration) error {
 	case errors.As(err, &reqErr):
 		status = reqErr.HTTPStatusCode
 	}
+	return classifyStatus(ctx, err, status, retryAfter)
+}
+
+// classifyStatus maps a failed call with its HTTP status (0 when none
+// came back) onto derrors.
+func classifyStatus(ctx context.Context, err error, status int, retryAfter time.Duration) error {
 	switch {
 	case status == http.StatusTooManyRequests:
 		if retryAfter <= 0 {
@@ -146,4 +153,9 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		return t.Sub(now)
 	}
 	return 0
+}
+
+func decodeBase64(s string) []byte {
+	b, _ := base64.StdEncoding.DecodeString(s)
+	return b
 }
