@@ -57,6 +57,12 @@ type Classifier interface {
 	Classify(c Content) (DocumentType, float64)
 }
 
+// ContextClassifier is a Classifier that needs the context (the tenant in
+// it, to compare with the tenant's documents); the Analyzer prefers it.
+type ContextClassifier interface {
+	ClassifyContext(ctx context.Context, c Content) (DocumentType, float64)
+}
+
 // Extractor extracts the spec's fields of a contract or a timesheet.
 type Extractor interface {
 	// Name identifies the extractor and its version in extraction runs.
@@ -152,7 +158,11 @@ func (a Analyzer) Analyze(ctx context.Context, name string, data []byte, contrac
 		return out, nil
 	}
 	t0 = time.Now()
-	out.Type, out.TypeScore = a.Classifier.Classify(c)
+	if cc, ok := a.Classifier.(ContextClassifier); ok {
+		out.Type, out.TypeScore = cc.ClassifyContext(ctx, c)
+	} else {
+		out.Type, out.TypeScore = a.Classifier.Classify(c)
+	}
 	out.Timings.Classify = time.Since(t0)
 	if out.Type != TypeContract && out.Type != TypeTimesheet {
 		return out, nil

@@ -104,6 +104,7 @@ func openApp(ctx context.Context, cfg config.Config, workers int) (*app, error) 
 		a.Close()
 		return nil, err
 	}
+	analyzer.Classifier = &similarity.Classifier{Base: analyzer.Classifier, Index: index}
 	a.svc = &pipeline.Service{
 		Records:        mariadb.New(mdb),
 		Files:          disk,
