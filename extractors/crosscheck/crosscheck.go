@@ -8,12 +8,15 @@ package crosscheck
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/docflow/docflow/derrors"
 	"github.com/docflow/docflow/pipeline"
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
@@ -91,6 +94,13 @@ func (e *Extractor) ExtractMetered(ctx context.Context, t pipeline.DocumentType,
 	if err != nil {
 		if e.Breaker.Failure(err) {
 			return distrusted(rules), rulesRun, nil
+		}
+		if errors.Is(err, derrors.Permanent) {
+			// The model cannot answer this document (invalid answers after
+			// a repair, a refused request): a person checks the rules' work.
+			slog.Warn("model failed, rules' fields sent to review", "extractor", e.LLM.Name(), "err", err)
+			run.Extractor = e.Rules.Name()
+			return distrusted(rules), run, nil
 		}
 		return pipeline.Fields{}, run, fmt.Errorf("llm: %w", err)
 	}

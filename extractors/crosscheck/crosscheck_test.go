@@ -44,7 +44,7 @@ func TestAgreementRaisesConfidence(t *testing.T) {
 			t.Errorf("%s confidence %v, want %v", k, f.Confidence[k], crosscheck.Agreed)
 		}
 	}
-	if run.Extractor != "rules/v1+llm/m" || run.PromptID == "" || run.InputTokens == 0 {
+	if run.Extractor != "rules/v1+llm/openai/m" || run.PromptID == "" || run.InputTokens == 0 {
 		t.Errorf("run = %+v", run)
 	}
 }
@@ -208,5 +208,21 @@ func TestTenantModeWins(t *testing.T) {
 	ctx := pipeline.WithLLMMode(context.Background(), "rules")
 	if _, _, err := extractor(p, crosscheck.Always).ExtractMetered(ctx, pipeline.TypeContract, content("contrat")); err != nil || p.Count() != 0 {
 		t.Errorf("tenant in rules mode: %v, %d calls", err, p.Count())
+	}
+}
+
+// TestInvalidAnswersRouteToReview: a model that cannot give a valid answer
+// even after a repair does not fail the document: the rules' fields go to
+// a person, under the review threshold.
+func TestInvalidAnswersRouteToReview(t *testing.T) {
+	t.Parallel()
+	p := llmtest.New(t, llmtest.Reply{Content: "not json"}, llmtest.Reply{Content: `{"hourly_rate": "cheap"}`})
+	f, run, err := extractor(p, crosscheck.Always).ExtractMetered(context.Background(), pipeline.TypeContract,
+		content(testdocs.Contract(testdocs.ValidContract("CM-1"))))
+	if err != nil {
+		t.Fatalf("invalid answers failed the document: %v", err)
+	}
+	if *f.Contract.HourlyRate != 13.45 || f.Confidence["hourly_rate"] >= 0.5 || run.Extractor != "rules/v1" {
+		t.Errorf("fields %v, confidence %v, run %s", *f.Contract.HourlyRate, f.Confidence["hourly_rate"], run.Extractor)
 	}
 }

@@ -35,5 +35,7 @@ type Response struct {
 
 // Backend is one model provider.
 type Backend interface {
+	// Name names the backend ("openai", "anthropic") in extraction runs.
+	Name() string
 	Complete(ctx context.Context, req Request) (Response, error)
 }

@@ -86,8 +86,8 @@ func cacheKey(model string, p prompts.Prompt, schema, text string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// Name identifies the extractor and its model.
-func (e *Extractor) Name() string { return "llm/" + e.Model }
+// Name identifies the extractor, its backend and its model.
+func (e *Extractor) Name() string { return "llm/" + e.Backend.Name() + "/" + e.Model }
 
 // Extract returns the fields the model read.
 func (e *Extractor) Extract(ctx context.Context, t pipeline.DocumentType, c pipeline.Content) (pipeline.Fields, error) {

@@ -50,6 +50,9 @@ func NewAnthropic(cfg AnthropicConfig) (*LangChain, error) {
 	return &LangChain{model: m, timeout: cfg.Timeout, calls: rec}, nil
 }
 
+// Name names the backend.
+func (l *LangChain) Name() string { return "anthropic" }
+
 // Complete sends one conversation and maps failures onto derrors.
 func (l *LangChain) Complete(ctx context.Context, req Request) (Response, error) {
 	ctx, cancel := context.WithTimeout(ctx, l.timeout)

@@ -49,6 +49,9 @@ func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 	return &OpenAI{client: openai.NewClientWithConfig(c), timeout: cfg.Timeout, jsonMode: cfg.JSONMode}
 }
 
+// Name names the backend.
+func (o *OpenAI) Name() string { return "openai" }
+
 // Complete sends one chat completion and maps failures onto derrors.
 func (o *OpenAI) Complete(ctx context.Context, req Request) (Response, error) {
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
