@@ -154,7 +154,9 @@ func (s *Service) process(ctx context.Context, doc Document) error {
 		}
 	}
 	run := a.Run
-	run.Extractor = a.Extractor
+	if run.Extractor == "" {
+		run.Extractor = a.Extractor
+	}
 	if run.Latency == 0 {
 		run.Latency = time.Since(start)
 	}
