@@ -369,6 +369,8 @@ main() {
   done
   # The review desk's end-to-end tests drive Debian's chromium (chromedp).
   [[ -x /usr/bin/chromium ]] || pkgs+=(chromium)
+  # The email intake's integration tests run a private Dovecot IMAP server.
+  pkg_installed dovecot-imapd || pkgs+=(dovecot-imapd)
   if ! command -v psql >/dev/null 2>&1 || ! command -v pg_isready >/dev/null 2>&1; then
     pkgs+=("postgresql-client-$PG_MAJOR")
   fi
@@ -439,7 +441,7 @@ main() {
 
   local ms=$(((${EPOCHREALTIME//[.,]/} - started) / 1000))
   say "ok in $((ms / 1000)).$(printf '%02d' $((ms % 1000 / 10)))s: PostgreSQL ${server_version%% *} + pgvector $vector_version ($PG_HOST:$PG_PORT/$PG_DB)," \
-    "MariaDB ${my_version%%-*} (${MY_SOCKET:-$MY_HOST:$MY_PORT}/$MY_DB), poppler, tesseract, chromium"
+    "MariaDB ${my_version%%-*} (${MY_SOCKET:-$MY_HOST:$MY_PORT}/$MY_DB), poppler, tesseract, chromium, dovecot"
 }
 
 main "$@"

@@ -13,6 +13,7 @@ import (
 	"github.com/docflow/docflow/api"
 	"github.com/docflow/docflow/config"
 	"github.com/docflow/docflow/desk"
+	"github.com/docflow/docflow/mail"
 	"github.com/docflow/docflow/storage/mariadb"
 	"github.com/docflow/docflow/storage/postgres"
 )
@@ -64,6 +65,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			defer cancel()
 			_ = a.river.Stop(stopCtx)
 		}()
+	}
+	if workers > 0 {
+		if err := startMailPollers(ctx, a); err != nil {
+			return err
+		}
 	}
 	if *workersOnly {
 		slog.Info("docflow workers running", "workers", workers)
@@ -119,5 +125,23 @@ then look at it:
 review desk   %s/desk/  (sign in as %s, password %s)
 
 `, base, demo.TenantID, demo.Uploader, demo.Reviewer, demo.Uploader, base, demo.Uploader, base, base, demo.DeskEmail, demo.DeskPassword)
+	return nil
+}
+
+// startMailPollers polls every enabled mailbox from this worker process;
+// polls of one mailbox never overlap, even across processes (a lock in
+// PostgreSQL). Mailboxes added later start with the next process.
+func startMailPollers(ctx context.Context, a *app) error {
+	boxes, err := a.store.EnabledMailboxes(ctx)
+	if err != nil {
+		return fmt.Errorf("mailboxes: %w", err)
+	}
+	p := &mail.Poller{Store: a.store, Service: a.svc, RetryBackoff: time.Minute}
+	for _, mb := range boxes {
+		go p.Run(ctx, mb)
+	}
+	if len(boxes) > 0 {
+		slog.Info("polling mailboxes", "count", len(boxes))
+	}
 	return nil
 }

@@ -1,0 +1,3 @@
+DROP TABLE mail_failures;
+DROP TABLE mail_messages;
+DROP TABLE mailboxes;
