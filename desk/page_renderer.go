@@ -3,6 +3,7 @@ package desk
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +12,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/docflow/docflow/extractors/reader"
 )
 
 // pageRenderer turns PDF pages into PNG images (pdftoppm) and word boxes
@@ -138,7 +141,49 @@ func (p *pageRenderer) BBox(ctx context.Context, tenantID, sha string, pdf []byt
 	if err != nil {
 		return pageWords{}, err
 	}
-	return parseBBox(b)
+	pw, err := parseBBox(b)
+	if err != nil || wordCount(pw) > 0 {
+		return pw, err
+	}
+	return p.ocrWords(ctx, tenantID, sha, pdf, n)
+}
+
+func wordCount(p pageWords) int {
+	n := 0
+	for _, l := range p.Lines {
+		n += len(l)
+	}
+	return n
+}
+
+// ocrWords reads a page without a text layer (a scan) as the reader does,
+// so that the words carry the same text as the fields' sources, and keeps
+// their boxes.
+func (p *pageRenderer) ocrWords(ctx context.Context, tenantID, sha string, pdf []byte, n int) (pageWords, error) {
+	b, err := p.cached(tenantID, sha, fmt.Sprintf("ocrwords-%d.json", n), func(out string) error {
+		w, h, lines, err := reader.New(reader.Config{}).PageWords(ctx, pdf, n)
+		if err != nil {
+			return err
+		}
+		pw := pageWords{Width: w, Height: h}
+		for _, l := range lines {
+			var ws []word
+			for _, x := range l {
+				ws = append(ws, word{Text: x.Text, XMin: x.XMin, YMin: x.YMin, XMax: x.XMax, YMax: x.YMax})
+			}
+			pw.Lines = append(pw.Lines, ws)
+		}
+		js, err := json.Marshal(pw)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(out, js, 0o600)
+	})
+	if err != nil {
+		return pageWords{}, err
+	}
+	var pw pageWords
+	return pw, json.Unmarshal(b, &pw)
 }
 
 // Text returns the PDF's text as the reader reads it (pdftotext -layout),
