@@ -26,9 +26,10 @@ type Authenticator interface {
 
 // Server holds what the handlers need.
 type Server struct {
-	svc  *pipeline.Service
-	auth Authenticator
-	sums Summaries
+	svc       *pipeline.Service
+	auth      Authenticator
+	sums      Summaries
+	mailboxes Mailboxes
 }
 
 // New returns the HTTP handler of the API.
@@ -73,4 +74,8 @@ func (s *Server) routes(r *gin.Engine) {
 	v1.GET("/corrections", allow(pipeline.RoleAdmin, pipeline.RoleAuditor), handle(s.listCorrections))
 	v1.GET("/settings", allow(pipeline.RoleAdmin), handle(s.getSettings))
 	v1.PUT("/settings", allow(pipeline.RoleAdmin), handle(s.putSettings))
+	v1.POST("/mailboxes", allow(pipeline.RoleAdmin), handle(s.createMailbox))
+	v1.GET("/mailboxes", allow(pipeline.RoleAdmin, pipeline.RoleAuditor), handle(s.listMailboxes))
+	v1.GET("/mailboxes/:id/messages", allow(pipeline.RoleAdmin, pipeline.RoleAuditor), handle(s.listMailMessages))
+	v1.GET("/mailboxes/:id/failures", allow(pipeline.RoleAdmin, pipeline.RoleAuditor), handle(s.listMailFailures))
 }

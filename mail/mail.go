@@ -150,3 +150,25 @@ func ctxDone(ctx context.Context) bool {
 		return false
 	}
 }
+
+// Taken is a message taken in, as an admin sees it: where it was, its
+// email document and that document's status and parts.
+type Taken struct {
+	UIDValidity    uint32     `json:"uidvalidity"`
+	UID            uint32     `json:"uid"`
+	MessageID      string     `json:"message_id"`
+	State          string     `json:"state"`
+	ReceivedAt     time.Time  `json:"received_at"`
+	MovedAt        *time.Time `json:"moved_at"`
+	DocumentID     string     `json:"document_id"`
+	DocumentStatus string     `json:"document_status"`
+	// Parts are the documents the email carried, with their status.
+	Parts []TakenPart `json:"parts"`
+}
+
+// TakenPart is one document an email carried.
+type TakenPart struct {
+	DocumentID string `json:"document_id"`
+	FileName   string `json:"file_name"`
+	Status     string `json:"status"`
+}

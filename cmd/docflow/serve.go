@@ -87,7 +87,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle(desk.Prefix, reviewDesk)
-	mux.Handle("/", api.New(a.svc, a.store, api.WithSummaries(mariadb.New(a.mdb))))
+	mux.Handle("/", api.New(a.svc, a.store, api.WithSummaries(mariadb.New(a.mdb)), api.WithMailboxes(a.store)))
 	srv := &http.Server{Addr: cfg.Addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()

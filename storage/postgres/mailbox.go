@@ -281,3 +281,33 @@ func (s *Store) MailFailures(ctx context.Context, tenantID, mailboxID string) ([
 	}
 	return out, rows.Err()
 }
+
+// MailMessages lists the messages taken from one of the tenant's
+// mailboxes, newest first, with their documents' status and parts.
+func (s *Store) MailMessages(ctx context.Context, tenantID, mailboxID string) ([]mail.Taken, error) {
+	if _, err := s.Mailbox(ctx, tenantID, mailboxID); err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT m.uidvalidity, m.uid, m.message_id, m.state, m.received_at, m.moved_at,
+			m.document_id::text, d.status,
+			coalesce((SELECT json_agg(json_build_object('document_id', c.id, 'file_name', c.file_name, 'status', c.status)
+				ORDER BY c.received_at, c.file_name) FROM documents c WHERE c.parent_id = d.id), '[]')
+		FROM mail_messages m JOIN documents d ON d.id = m.document_id AND d.tenant_id = m.tenant_id
+		WHERE m.tenant_id = $1 AND m.mailbox_id = $2 ORDER BY m.received_at DESC LIMIT 500`, tenantID, mailboxID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []mail.Taken{}
+	for rows.Next() {
+		var t mail.Taken
+		var uidv, uid int64
+		if err := rows.Scan(&uidv, &uid, &t.MessageID, &t.State, &t.ReceivedAt, &t.MovedAt, &t.DocumentID,
+			&t.DocumentStatus, &t.Parts); err != nil {
+			return nil, err
+		}
+		t.UIDValidity, t.UID = uint32(uidv), uint32(uid)
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}

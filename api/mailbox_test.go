@@ -1,0 +1,79 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docflow/docflow/mail"
+	"github.com/docflow/docflow/pipeline"
+)
+
+func TestMailboxAPI(t *testing.T) {
+	t.Parallel()
+	e := setup(t, envOptions{})
+	a := e.tenant("Agence Z")
+	b := e.tenant("Agence Zbis")
+	var mb map[string]any
+	body := map[string]any{"host": "imap.agence.example", "port": 993, "username": "releves", "password": "s3cret-imap",
+		"processed_folder": "Traités", "failed_folder": "Échecs", "poll_interval_seconds": 120}
+	if code := e.postJSON("/v1/mailboxes", a.admin, body, &mb); code != http.StatusCreated {
+		t.Fatalf("create: %d %v", code, mb)
+	}
+	if _, ok := mb["password"]; ok || mb["tls"] != "tls" || mb["folder"] != "INBOX" || mb["poll_interval_seconds"] != 120.0 {
+		t.Errorf("mailbox = %v", mb)
+	}
+	var p problem
+	if code := e.postJSON("/v1/mailboxes", a.reviewer, body, &p); code != http.StatusForbidden {
+		t.Errorf("reviewer adding a mailbox: %d", code)
+	}
+	for _, bad := range []map[string]any{
+		{"host": "h", "port": 993, "username": "u", "processed_folder": "P", "failed_folder": "F"},
+		{"host": "h", "port": 993, "username": "u", "password": "p", "processed_folder": "P", "failed_folder": "F", "tls": "maybe"},
+		{"port": 993, "username": "u", "password": "p", "processed_folder": "P", "failed_folder": "F"},
+	} {
+		if code := e.postJSON("/v1/mailboxes", a.admin, bad, &p); code != http.StatusBadRequest {
+			t.Errorf("bad mailbox %v: %d, want 400", bad, code)
+		}
+	}
+	id := mb["id"].(string)
+	// A message taken in, recorded with its email document.
+	ctx := context.Background()
+	doc := pipeline.Document{ID: "7d1a4d0e-3f5b-4c2a-9a51-0c7b6d2f1e11", TenantID: a.id, FileName: "Relevé S12.eml", Size: 10,
+		SHA256: strings.Repeat("ab", 32), Status: pipeline.StatusReceived, Stage: pipeline.StageIntake, ReceivedAt: time.Now().UTC(),
+		UploadedBy: "mailbox:" + id}
+	if _, _, err := e.store.IntakeMessage(ctx, mail.Message{TenantID: a.id, MailboxID: id, UIDValidity: 7, UID: 42,
+		MessageID: "m42@agence.example", SHA256: doc.SHA256, Subject: "Relevé S12"}, doc); err != nil {
+		t.Fatal(err)
+	}
+	var msgs struct {
+		Items []mail.Taken `json:"items"`
+	}
+	if code := e.getJSON("/v1/mailboxes/"+id+"/messages", a.admin, &msgs); code != http.StatusOK {
+		t.Fatalf("messages: %d", code)
+	}
+	if len(msgs.Items) != 1 || msgs.Items[0].UID != 42 || msgs.Items[0].DocumentID != doc.ID || msgs.Items[0].DocumentStatus == "" {
+		t.Errorf("messages = %+v", msgs.Items)
+	}
+	var fails struct {
+		Items []any `json:"items"`
+	}
+	if code := e.getJSON("/v1/mailboxes/"+id+"/failures", a.admin, &fails); code != http.StatusOK || len(fails.Items) != 0 {
+		t.Errorf("failures: %d %v", code, fails.Items)
+	}
+	// Another tenant sees nothing of it.
+	for _, path := range []string{"/v1/mailboxes/" + id + "/messages", "/v1/mailboxes/" + id + "/failures"} {
+		if code := e.getJSON(path, b.admin, &p); code != http.StatusNotFound {
+			t.Errorf("tenant B GET %s: %d, want 404", path, code)
+		}
+	}
+	var list struct {
+		Items []map[string]any `json:"items"`
+	}
+	e.getJSON("/v1/mailboxes", b.admin, &list)
+	if len(list.Items) != 0 {
+		t.Errorf("tenant B lists %d mailboxes", len(list.Items))
+	}
+}
