@@ -108,7 +108,7 @@ func setup(t testing.TB, opts envOptions) *env {
 	if !opts.noWorkers {
 		e.startWorkers()
 	}
-	e.server = httptest.NewServer(api.New(e.svc, e.store, api.WithSummaries(e.records), api.WithMailboxes(e.store)))
+	e.server = httptest.NewServer(api.New(e.svc, e.store, api.WithSummaries(e.records), api.WithMailboxes(e.store), api.WithInboundAddresses(e.store, "in.docflow.test")))
 	t.Cleanup(e.server.Close)
 	e.client = &http.Client{Transport: contractChecker(t, http.DefaultTransport), Timeout: 30 * time.Second}
 	return e

@@ -77,3 +77,33 @@ func TestMailboxAPI(t *testing.T) {
 		t.Errorf("tenant B lists %d mailboxes", len(list.Items))
 	}
 }
+
+func TestInboundAddressAPI(t *testing.T) {
+	t.Parallel()
+	e := setup(t, envOptions{})
+	a := e.tenant("Agence SMTP")
+	b := e.tenant("Agence SMTP bis")
+	var got struct {
+		Address string `json:"address"`
+	}
+	if code := e.postJSON("/v1/inbound-addresses", a.admin, nil, &got); code != http.StatusCreated || !strings.HasSuffix(got.Address, "@in.docflow.test") || len(got.Address) != 20+len("@in.docflow.test") {
+		t.Fatalf("create: %d %q", code, got.Address)
+	}
+	var p problem
+	if code := e.postJSON("/v1/inbound-addresses", a.uploader, nil, &p); code != http.StatusForbidden {
+		t.Errorf("uploader making an address: %d", code)
+	}
+	var list struct {
+		Items []struct {
+			Address string `json:"address"`
+		} `json:"items"`
+	}
+	e.getJSON("/v1/inbound-addresses", a.admin, &list)
+	if len(list.Items) != 1 || list.Items[0].Address != got.Address {
+		t.Errorf("tenant A's addresses = %+v", list.Items)
+	}
+	e.getJSON("/v1/inbound-addresses", b.admin, &list)
+	if len(list.Items) != 0 {
+		t.Errorf("tenant B sees %d addresses", len(list.Items))
+	}
+}

@@ -26,10 +26,12 @@ type Authenticator interface {
 
 // Server holds what the handlers need.
 type Server struct {
-	svc       *pipeline.Service
-	auth      Authenticator
-	sums      Summaries
-	mailboxes Mailboxes
+	svc           *pipeline.Service
+	auth          Authenticator
+	sums          Summaries
+	mailboxes     Mailboxes
+	inbound       InboundAddresses
+	inboundDomain string
 }
 
 // New returns the HTTP handler of the API.
@@ -78,4 +80,6 @@ func (s *Server) routes(r *gin.Engine) {
 	v1.GET("/mailboxes", allow(pipeline.RoleAdmin, pipeline.RoleAuditor), handle(s.listMailboxes))
 	v1.GET("/mailboxes/:id/messages", allow(pipeline.RoleAdmin, pipeline.RoleAuditor), handle(s.listMailMessages))
 	v1.GET("/mailboxes/:id/failures", allow(pipeline.RoleAdmin, pipeline.RoleAuditor), handle(s.listMailFailures))
+	v1.POST("/inbound-addresses", allow(pipeline.RoleAdmin), handle(s.createInboundAddress))
+	v1.GET("/inbound-addresses", allow(pipeline.RoleAdmin, pipeline.RoleAuditor), handle(s.listInboundAddresses))
 }

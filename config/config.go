@@ -38,6 +38,19 @@ type Config struct {
 	// LLM is the model provider; with no base URL, docflow runs on its
 	// offline rules extractor alone.
 	LLM LLM
+	// SMTP receives mail sent to the tenants' inbound addresses.
+	SMTP SMTP
+}
+
+// SMTP configures the SMTP receiver; with no address it is off.
+type SMTP struct {
+	// Addr to listen on, e.g. :2525 (DOCFLOW_SMTP_ADDR).
+	Addr string
+	// Domain of the inbound addresses, token@domain (DOCFLOW_SMTP_DOMAIN).
+	Domain string
+	// TLSCert and TLSKey are PEM files offered with STARTTLS
+	// (DOCFLOW_SMTP_TLS_CERT, DOCFLOW_SMTP_TLS_KEY).
+	TLSCert, TLSKey string
 }
 
 // LLM configures a model provider.
@@ -135,6 +148,8 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		Model: get("DOCFLOW_LLM_MODEL", ""), Mode: get("DOCFLOW_LLM_MODE", "fallback"),
 		Concurrency: int(num("DOCFLOW_LLM_CONCURRENCY", 4)), EmbeddingsModel: get("DOCFLOW_EMBEDDINGS_MODEL", ""),
 		Vision: get("DOCFLOW_LLM_VISION", "off"), VisionPages: int(num("DOCFLOW_LLM_VISION_PAGES", 2))}
+	c.SMTP = SMTP{Addr: get("DOCFLOW_SMTP_ADDR", ""), Domain: get("DOCFLOW_SMTP_DOMAIN", "in.docflow.localhost"),
+		TLSCert: get("DOCFLOW_SMTP_TLS_CERT", ""), TLSKey: get("DOCFLOW_SMTP_TLS_KEY", "")}
 	jm := get("DOCFLOW_LLM_JSON_MODE", "false")
 	if c.LLM.JSONMode, err = strconv.ParseBool(jm); err != nil {
 		errs = append(errs, fmt.Sprintf("DOCFLOW_LLM_JSON_MODE must be true or false, not %q", jm))
@@ -160,6 +175,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: DOCFLOW_RESCUE_AFTER must be at least 1s")
 	case c.LLM.Mode != "rules" && c.LLM.Mode != "fallback" && c.LLM.Mode != "always":
 		return fmt.Errorf("config: DOCFLOW_LLM_MODE must be rules, fallback or always, not %q", c.LLM.Mode)
+	case (c.SMTP.TLSCert == "") != (c.SMTP.TLSKey == ""):
+		return fmt.Errorf("config: DOCFLOW_SMTP_TLS_CERT and DOCFLOW_SMTP_TLS_KEY go together")
 	case c.LLM.Provider != "openai" && c.LLM.Provider != "anthropic":
 		return fmt.Errorf("config: DOCFLOW_LLM_PROVIDER must be openai or anthropic, not %q", c.LLM.Provider)
 	case c.LLM.Vision != "off" && c.LLM.Vision != "beside" && c.LLM.Vision != "instead":

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/docflow/docflow/mail"
 	"github.com/docflow/docflow/storage/mariadb"
 	"github.com/docflow/docflow/storage/postgres"
+	"github.com/emersion/go-smtp"
 )
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -87,7 +89,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle(desk.Prefix, reviewDesk)
-	mux.Handle("/", api.New(a.svc, a.store, api.WithSummaries(mariadb.New(a.mdb)), api.WithMailboxes(a.store)))
+	mux.Handle("/", api.New(a.svc, a.store, api.WithSummaries(mariadb.New(a.mdb)), api.WithMailboxes(a.store), api.WithInboundAddresses(a.store, cfg.SMTP.Domain)))
+	if cfg.SMTP.Addr != "" {
+		if err := startSMTP(ctx, a, cfg); err != nil {
+			return err
+		}
+	}
 	srv := &http.Server{Addr: cfg.Addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
@@ -143,5 +150,30 @@ func startMailPollers(ctx context.Context, a *app) error {
 	if len(boxes) > 0 {
 		slog.Info("polling mailboxes", "count", len(boxes))
 	}
+	return nil
+}
+
+// startSMTP receives mail for the tenants' inbound addresses, with
+// STARTTLS when a certificate is configured.
+func startSMTP(ctx context.Context, a *app, cfg config.Config) error {
+	sc := mail.SMTPConfig{Addr: cfg.SMTP.Addr, Domain: cfg.SMTP.Domain}
+	if cfg.SMTP.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.SMTP.TLSCert, cfg.SMTP.TLSKey)
+		if err != nil {
+			return fmt.Errorf("smtp tls: %w", err)
+		}
+		sc.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	srv := mail.NewSMTPServer(a.store, a.svc, sc)
+	go func() {
+		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, smtp.ErrServerClosed) {
+			slog.Error("smtp server stopped", "err", err)
+		}
+	}()
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	slog.Info("smtp receiving", "addr", cfg.SMTP.Addr, "domain", cfg.SMTP.Domain, "starttls", sc.TLS != nil)
 	return nil
 }
