@@ -173,7 +173,12 @@ func TestTimesheetWaitingForContractIsRevalidated(t *testing.T) {
 	var c document
 	e.upload(tn.uploader, "c.pdf", testdocs.PDF(testdocs.Contract(testdocs.ValidContract("CM 2026 013013"))), &c)
 	e.waitStatus(tn.uploader, c.ID, "committed")
-	ts = e.waitStatus(tn.uploader, ts.ID, "committed")
+	// The re-validation job follows the contract's commit: the timesheet
+	// stays in review until it has run.
+	waitFor(t, func() bool {
+		e.getJSON("/v1/documents/"+ts.ID, tn.uploader, &ts)
+		return ts.Status == "committed"
+	})
 	if len(ts.Issues) != 0 || ts.Review == nil || ts.Review.Status != "approved" {
 		t.Errorf("revalidated timesheet: issues %+v, review %+v", ts.Issues, ts.Review)
 	}
