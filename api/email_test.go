@@ -1,38 +1,18 @@
 package api_test
 
 import (
-	"encoding/base64"
-	"fmt"
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/docflow/docflow/pipeline/testdocs"
 )
-
-// eml builds a message with a short body and one PDF attachment.
-func eml(attachment string, pdf []byte) []byte {
-	var b strings.Builder
-	b.WriteString("From: agence@example.org\r\nTo: rh@example.com\r\nSubject: Contrat de mission\r\n")
-	b.WriteString("Message-ID: <abc123@example.org>\r\nMIME-Version: 1.0\r\n")
-	b.WriteString("Content-Type: multipart/mixed; boundary=\"BOUNDARY\"\r\n\r\n")
-	b.WriteString("--BOUNDARY\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nBonjour,\r\nVeuillez trouver ci-joint le contrat.\r\nCordialement\r\n")
-	fmt.Fprintf(&b, "--BOUNDARY\r\nContent-Type: application/pdf; name=\"%s\"\r\nContent-Disposition: attachment; filename=\"%s\"\r\nContent-Transfer-Encoding: base64\r\n\r\n", attachment, attachment)
-	enc := base64.StdEncoding.EncodeToString(pdf)
-	for len(enc) > 76 {
-		b.WriteString(enc[:76] + "\r\n")
-		enc = enc[76:]
-	}
-	b.WriteString(enc + "\r\n--BOUNDARY--\r\n")
-	return []byte(b.String())
-}
 
 func TestEmailFansOutIntoDocuments(t *testing.T) {
 	t.Parallel()
 	e := setup(t, envOptions{})
 	tn := e.tenant("Agence J")
 	var d document
-	if code := e.upload(tn.uploader, "message.eml", eml("contrat.pdf", testdocs.PDF(testdocs.Contract(testdocs.ValidContract("CM-2026-006006")))), &d); code != http.StatusAccepted {
+	if code := e.upload(tn.uploader, "message.eml", testdocs.Email("abc123@example.org", "contrat.pdf", testdocs.PDF(testdocs.Contract(testdocs.ValidContract("CM-2026-006006")))), &d); code != http.StatusAccepted {
 		t.Fatalf("upload: %d", code)
 	}
 	d = e.waitStatus(tn.uploader, d.ID, "committed", "failed", "refused", "in_review")

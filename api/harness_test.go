@@ -8,23 +8,13 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/docflow/docflow/api"
-	"github.com/docflow/docflow/extractors/classify"
-	"github.com/docflow/docflow/extractors/crosscheck"
-	"github.com/docflow/docflow/extractors/llm"
-	"github.com/docflow/docflow/extractors/reader"
-	"github.com/docflow/docflow/extractors/rules"
 	"github.com/docflow/docflow/pipeline"
-	"github.com/docflow/docflow/pipeline/validate"
-	"github.com/docflow/docflow/queue"
-	"github.com/docflow/docflow/similarity"
-	"github.com/docflow/docflow/storage/dbtest"
-	"github.com/docflow/docflow/storage/files"
+	"github.com/docflow/docflow/pipeline/stacktest"
 	"github.com/docflow/docflow/storage/mariadb"
 	"github.com/docflow/docflow/storage/postgres"
 	"github.com/jackc/pgx/v5"
@@ -36,6 +26,7 @@ import (
 // workers and the HTTP server.
 type env struct {
 	t       testing.TB
+	stack   *stacktest.Stack
 	pool    *pgxpool.Pool
 	svc     *pipeline.Service
 	store   *postgres.Store
@@ -61,72 +52,17 @@ type envOptions struct {
 
 func setup(t testing.TB, opts envOptions) *env {
 	t.Helper()
-	pool := dbtest.Postgres(t)
-	mdb := dbtest.MariaDB(t)
-	dataDir := t.TempDir()
-	disk, err := files.NewDisk(filepath.Join(dataDir, "files"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, pool: pool, records: mariadb.New(mdb), dataDir: dataDir}
-	var recs pipeline.Records = e.records
-	if opts.records != nil {
-		recs = opts.records(recs)
-	}
-	rd := reader.New(reader.Config{})
-	var ex pipeline.Extractor = rules.New()
-	if opts.extractor != nil {
-		ex = opts.extractor
-	}
-	var sim pipeline.Similarity
-	if opts.similarity {
-		index := &similarity.Index{Embedder: similarity.Hashing{}, Store: postgres.NewEmbeddings(pool)}
-		sim = index
-		if cc, ok := ex.(*crosscheck.Extractor); ok {
-			if le, ok := cc.LLM.(*llm.Extractor); ok {
-				le.Examples = index
-			}
-		}
-	}
-	e.svc = &pipeline.Service{
-		Records: recs, Files: disk, Check: rd.Check, MaxUploadBytes: 1 << 20, Similarity: sim,
-		Analyzer: pipeline.Analyzer{Reader: rd, Classifier: classify.New(), Extractor: ex,
-			Validator: validate.New(validate.DefaultConfig())},
-	}
-	qcfg := queue.Config{Workers: 4, JobTimeout: 30 * time.Second, RescueAfter: 30 * time.Second, FetchPoll: 100 * time.Millisecond}
-	inserter := queue.Inserter{}
-	if opts.llmQueue {
-		qcfg.LLMWorkers, inserter.ProcessQueue = 2, queue.QueueLLM
-	}
-	e.river, err = queue.NewClient(pool, e.svc, qcfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inserter.Client = e.river
-	e.store = postgres.New(pool, inserter)
-	e.svc.Store = e.store
-	if !opts.noWorkers {
-		e.startWorkers()
-	}
+	st := stacktest.New(t, stacktest.Options{Records: opts.records, Extractor: opts.extractor,
+		LLMQueue: opts.llmQueue, Similarity: opts.similarity, NoWorkers: opts.noWorkers})
+	e := &env{t: t, stack: st, pool: st.Pool, records: st.Records, dataDir: st.DataDir,
+		svc: st.Service, store: st.Store, river: st.River}
 	e.server = httptest.NewServer(api.New(e.svc, e.store, api.WithSummaries(e.records), api.WithMailboxes(e.store), api.WithInboundAddresses(e.store, "in.docflow.test")))
 	t.Cleanup(e.server.Close)
 	e.client = &http.Client{Transport: contractChecker(t, http.DefaultTransport), Timeout: 30 * time.Second}
 	return e
 }
 
-func (e *env) startWorkers() {
-	e.t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := e.river.Start(ctx); err != nil {
-		e.t.Fatal(err)
-	}
-	e.t.Cleanup(func() {
-		stopCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
-		defer stop()
-		_ = e.river.Stop(stopCtx)
-		cancel()
-	})
-}
+func (e *env) startWorkers() { e.stack.StartWorkers() }
 
 // tenant creates a tenant with a key per role.
 type tenant struct {

@@ -10,7 +10,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,16 +18,9 @@ import (
 	"github.com/docflow/docflow/account"
 	"github.com/docflow/docflow/api"
 	"github.com/docflow/docflow/desk"
-	"github.com/docflow/docflow/extractors/classify"
-	"github.com/docflow/docflow/extractors/reader"
-	"github.com/docflow/docflow/extractors/rules"
 	"github.com/docflow/docflow/pipeline"
+	"github.com/docflow/docflow/pipeline/stacktest"
 	"github.com/docflow/docflow/pipeline/testdocs"
-	"github.com/docflow/docflow/pipeline/validate"
-	"github.com/docflow/docflow/queue"
-	"github.com/docflow/docflow/storage/dbtest"
-	"github.com/docflow/docflow/storage/files"
-	"github.com/docflow/docflow/storage/mariadb"
 	"github.com/docflow/docflow/storage/postgres"
 	"golang.org/x/text/unicode/norm"
 )
@@ -50,43 +42,15 @@ const password = "un mot de passe de test"
 
 func setup(t testing.TB) *env {
 	t.Helper()
-	pool := dbtest.Postgres(t)
-	mdb := dbtest.MariaDB(t)
-	dataDir := t.TempDir()
-	disk, err := files.NewDisk(filepath.Join(dataDir, "files"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rd := reader.New(reader.Config{})
-	svc := &pipeline.Service{
-		Records: mariadb.New(mdb), Files: disk, Check: rd.Check, MaxUploadBytes: 1 << 20,
-		Analyzer: pipeline.Analyzer{Reader: rd, Classifier: classify.New(), Extractor: rules.New(),
-			Validator: validate.New(validate.DefaultConfig())},
-	}
-	rc, err := queue.NewClient(pool, svc, queue.Config{Workers: 4, JobTimeout: 30 * time.Second, RescueAfter: 30 * time.Second, FetchPoll: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := postgres.New(pool, queue.Inserter{Client: rc})
-	svc.Store = store
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := rc.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stopCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
-		defer stop()
-		_ = rc.Stop(stopCtx)
-		cancel()
-	})
-	h, err := desk.New(svc, store, desk.Options{DataDir: dataDir})
+	st := stacktest.New(t, stacktest.Options{})
+	h, err := desk.New(st.Service, st.Store, desk.Options{DataDir: st.DataDir})
 	if err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle(desk.Prefix, h)
-	mux.Handle("/", api.New(svc, store))
-	e := &env{t: t, svc: svc, store: store, server: httptest.NewServer(mux)}
+	mux.Handle("/", api.New(st.Service, st.Store))
+	e := &env{t: t, svc: st.Service, store: st.Store, server: httptest.NewServer(mux)}
 	t.Cleanup(e.server.Close)
 	return e
 }

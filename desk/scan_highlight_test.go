@@ -3,7 +3,6 @@ package desk
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"image/color"
 	"image/jpeg"
 	"os"
@@ -15,7 +14,7 @@ import (
 )
 
 // scanPDF makes an image-only PDF (a scan): the text PDF of text is
-// rendered to a JPEG, which a one-page PDF shows full page.
+// rendered to a JPEG, which testdocs.ImagePDF shows full page.
 func scanPDF(t *testing.T, text string) []byte {
 	t.Helper()
 	dir := t.TempDir()
@@ -34,32 +33,11 @@ func scanPDF(t *testing.T, text string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, h, space := cfg.Width, cfg.Height, "/DeviceRGB"
+	w, h, space := cfg.Width, cfg.Height, "DeviceRGB"
 	if cfg.ColorModel == color.GrayModel {
-		space = "/DeviceGray"
+		space = "DeviceGray"
 	}
-	content := "q 595 0 0 842 0 0 cm /Im0 Do Q"
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>",
-		fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace %s /BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n%s\nendstream", w, h, space, len(jpg), jpg),
-		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
-	}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n")
-	offsets := make([]int, len(objs))
-	for i, o := range objs {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
+	return testdocs.ImagePDF(jpg, w, h, space)
 }
 
 // TestScannedPageSourcesAreBoxed: a page without a text layer gets its word

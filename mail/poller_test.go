@@ -3,28 +3,19 @@ package mail_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/docflow/docflow/extractors/classify"
-	"github.com/docflow/docflow/extractors/reader"
-	"github.com/docflow/docflow/extractors/rules"
 	"github.com/docflow/docflow/mail"
 	"github.com/docflow/docflow/mail/dovecottest"
 	"github.com/docflow/docflow/pipeline"
+	"github.com/docflow/docflow/pipeline/stacktest"
 	"github.com/docflow/docflow/pipeline/testdocs"
-	"github.com/docflow/docflow/pipeline/validate"
-	"github.com/docflow/docflow/queue"
-	"github.com/docflow/docflow/storage/dbtest"
-	"github.com/docflow/docflow/storage/files"
-	"github.com/docflow/docflow/storage/mariadb"
 	"github.com/docflow/docflow/storage/postgres"
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -56,45 +47,18 @@ type env struct {
 func setup(t *testing.T) *env {
 	t.Helper()
 	imapServer := dovecottest.Start(t)
-	pool := dbtest.Postgres(t)
-	mdb := dbtest.MariaDB(t)
-	disk, err := files.NewDisk(filepath.Join(t.TempDir(), "files"))
+	st := stacktest.New(t, stacktest.Options{Files: func(f pipeline.Files) pipeline.Files { return failingFiles{f} }})
+	tn, err := st.Store.CreateTenant(context.Background(), "Agence Mail")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rd := reader.New(reader.Config{})
-	svc := &pipeline.Service{
-		Records: mariadb.New(mdb), Files: failingFiles{disk}, Check: rd.Check, MaxUploadBytes: 1 << 20,
-		Analyzer: pipeline.Analyzer{Reader: rd, Classifier: classify.New(), Extractor: rules.New(),
-			Validator: validate.New(validate.DefaultConfig())},
-	}
-	rc, err := queue.NewClient(pool, svc, queue.Config{Workers: 4, JobTimeout: 30 * time.Second, RescueAfter: 30 * time.Second, FetchPoll: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := postgres.New(pool, queue.Inserter{Client: rc})
-	svc.Store = store
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := rc.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stopCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
-		defer stop()
-		_ = rc.Stop(stopCtx)
-		cancel()
-	})
-	tn, err := store.CreateTenant(context.Background(), "Agence Mail")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mb, err := store.CreateMailbox(context.Background(), mail.Mailbox{TenantID: tn.ID, Name: "rh", Host: imapServer.Host,
+	mb, err := st.Store.CreateMailbox(context.Background(), mail.Mailbox{TenantID: tn.ID, Name: "rh", Host: imapServer.Host,
 		Port: imapServer.Port, TLS: mail.NoTLS, Username: imapServer.User, Password: imapServer.Password,
 		Folder: "INBOX", ProcessedFolder: "Processed", FailedFolder: "Failed", PollInterval: time.Second, Enabled: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, pool: pool, store: store, svc: svc, imap: imapServer, mb: mb, tenant: tn.ID}
+	return &env{t: t, pool: st.Pool, store: st.Store, svc: st.Service, imap: imapServer, mb: mb, tenant: tn.ID}
 }
 
 func (e *env) poller() *mail.Poller { return &mail.Poller{Store: e.store, Service: e.svc} }
@@ -158,25 +122,8 @@ func (e *env) poll(p *mail.Poller) mail.Result {
 	return res
 }
 
-// eml builds a message with a short body and one PDF attachment.
-func eml(messageID, attachment string, pdf []byte) []byte {
-	var b strings.Builder
-	b.WriteString("From: agence@example.org\r\nTo: rh@example.com\r\nSubject: Contrat de mission\r\n")
-	fmt.Fprintf(&b, "Message-ID: <%s>\r\nMIME-Version: 1.0\r\n", messageID)
-	b.WriteString("Content-Type: multipart/mixed; boundary=\"BOUNDARY\"\r\n\r\n")
-	b.WriteString("--BOUNDARY\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nBonjour,\r\nVeuillez trouver ci-joint le contrat.\r\nCordialement\r\n")
-	fmt.Fprintf(&b, "--BOUNDARY\r\nContent-Type: application/pdf; name=\"%s\"\r\nContent-Disposition: attachment; filename=\"%s\"\r\nContent-Transfer-Encoding: base64\r\n\r\n", attachment, attachment)
-	enc := base64.StdEncoding.EncodeToString(pdf)
-	for len(enc) > 76 {
-		b.WriteString(enc[:76] + "\r\n")
-		enc = enc[76:]
-	}
-	b.WriteString(enc + "\r\n--BOUNDARY--\r\n")
-	return []byte(b.String())
-}
-
 func contractMail(id, number string) []byte {
-	return eml(id, "contrat.pdf", testdocs.PDF(testdocs.Contract(testdocs.ValidContract(number))))
+	return testdocs.Email(id, "contrat.pdf", testdocs.PDF(testdocs.Contract(testdocs.ValidContract(number))))
 }
 
 // waitEmail waits until the tenant's only email document is split and

@@ -38,6 +38,27 @@ func PDF(text string) []byte {
 			fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5+2*i),
 			fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", content.Len(), content.String()))
 	}
+	return writePDF(objs)
+}
+
+// ImagePDF returns a one-page A4 PDF without a text layer that shows a
+// JPEG full page, as a scanner writes them. colorSpace is DeviceGray or
+// DeviceRGB.
+func ImagePDF(jpeg []byte, width, height int, colorSpace string) []byte {
+	content := "q 595 0 0 842 0 0 cm /Im0 Do Q"
+	return writePDF([]string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>",
+		fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /%s /BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n%s\nendstream",
+			width, height, colorSpace, len(jpeg), jpeg),
+		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
+	})
+}
+
+// writePDF writes objects numbered from 1 (the first the catalog) with a
+// correct cross-reference table.
+func writePDF(objs []string) []byte {
 	var out bytes.Buffer
 	out.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
 	offsets := make([]int, len(objs))
