@@ -59,6 +59,8 @@ type Message struct {
 	// SHA256 of the raw message; empty when it was not downloaded (too large).
 	SHA256  string
 	Subject string
+	// From is the sender's address, lower-cased; may be empty.
+	From string
 }
 
 // DedupeKey identifies the message by its content: its Message-ID, or its

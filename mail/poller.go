@@ -37,6 +37,12 @@ type Poller struct {
 	AfterCommit func(Message) error
 	// TLSConfig for TLS and STARTTLS connections; nil means the default.
 	TLSConfig *tls.Config
+	// DisableIdle makes Run poll at its interval only, without an IMAP
+	// IDLE connection waiting for new mail in between.
+	DisableIdle bool
+	// BatchSize bounds the messages whose headers are fetched at once
+	// (default 100).
+	BatchSize int
 }
 
 // Result counts what a poll did.
@@ -51,11 +57,18 @@ type Result struct {
 	Busy bool
 }
 
-// Run polls the mailbox every PollInterval until ctx ends.
+// Run polls the mailbox every PollInterval until ctx ends, and at once
+// when the server announces new mail over IDLE.
 func (p *Poller) Run(ctx context.Context, mb Mailbox) {
 	interval := mb.PollInterval
 	if interval <= 0 {
 		interval = time.Minute
+	}
+	wake := make(chan struct{}, 1)
+	if !p.DisableIdle {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go p.watch(ctx, mb, wake)
 	}
 	for {
 		if res, err := p.Poll(ctx, mb); err != nil {
@@ -67,13 +80,16 @@ func (p *Poller) Run(ctx context.Context, mb Mailbox) {
 		case <-ctx.Done():
 			return
 		case <-time.After(interval):
+		case <-wake:
 		}
 	}
 }
 
-func (p *Poller) dial(mb Mailbox) (*imapclient.Client, error) {
+func (p *Poller) dial(mb Mailbox) (*imapclient.Client, error) { return p.dialWith(mb, nil) }
+
+func (p *Poller) dialWith(mb Mailbox, h *imapclient.UnilateralDataHandler) (*imapclient.Client, error) {
 	addr := net.JoinHostPort(mb.Host, strconv.Itoa(mb.Port))
-	opts := &imapclient.Options{TLSConfig: p.TLSConfig, Dialer: &net.Dialer{Timeout: 30 * time.Second}}
+	opts := &imapclient.Options{TLSConfig: p.TLSConfig, Dialer: &net.Dialer{Timeout: 30 * time.Second}, UnilateralDataHandler: h}
 	switch mb.TLS {
 	case TLS, "":
 		return imapclient.DialTLS(addr, opts)
@@ -113,10 +129,7 @@ func (p *Poller) Poll(ctx context.Context, mb Mailbox) (res Result, err error) {
 			return res, fmt.Errorf("create folder %q: %w", f, err)
 		}
 	}
-	folder := mb.Folder
-	if folder == "" {
-		folder = "INBOX"
-	}
+	folder := folderOf(mb)
 	sel, err := c.Select(folder, nil).Wait()
 	if err != nil {
 		return res, fmt.Errorf("select %q: %w", folder, err)
@@ -124,23 +137,37 @@ func (p *Poller) Poll(ctx context.Context, mb Mailbox) (res Result, err error) {
 	if sel.NumMessages == 0 {
 		return res, nil
 	}
-	var all imap.SeqSet
-	all.AddRange(1, 0)
-	heads, err := c.Fetch(all, &imap.FetchOptions{UID: true, Envelope: true, RFC822Size: true}).Collect()
+	uids, err := c.UIDSearch(&imap.SearchCriteria{}, nil).Wait()
 	if err != nil {
-		return res, fmt.Errorf("fetch: %w", err)
+		return res, fmt.Errorf("search: %w", err)
 	}
-	slices.SortFunc(heads, func(a, b *imapclient.FetchMessageBuffer) int { return int(a.UID) - int(b.UID) })
-	for _, h := range heads {
-		if ctxDone(ctx) {
-			return res, ctx.Err()
+	all := uids.AllUIDs()
+	slices.Sort(all)
+	batch := p.BatchSize
+	if batch <= 0 {
+		batch = 100
+	}
+	// Headers are fetched a batch at a time: a mailbox with thousands of
+	// messages is not held in memory at once.
+	for start := 0; start < len(all); start += batch {
+		set := imap.UIDSetNum(all[start:min(start+batch, len(all))]...)
+		heads, err := c.Fetch(set, &imap.FetchOptions{UID: true, Envelope: true, RFC822Size: true}).Collect()
+		if err != nil {
+			return res, fmt.Errorf("fetch: %w", err)
 		}
-		m := Message{TenantID: mb.TenantID, MailboxID: mb.ID, UIDValidity: sel.UIDValidity, UID: uint32(h.UID)}
-		if h.Envelope != nil {
-			m.MessageID, m.Subject = strings.Trim(h.Envelope.MessageID, "<> "), h.Envelope.Subject
-		}
-		if err := p.take(ctx, c, mb, m, h.RFC822Size, &res); err != nil {
-			return res, err
+		slices.SortFunc(heads, func(a, b *imapclient.FetchMessageBuffer) int { return int(a.UID) - int(b.UID) })
+		for _, h := range heads {
+			if ctxDone(ctx) {
+				return res, ctx.Err()
+			}
+			m := Message{TenantID: mb.TenantID, MailboxID: mb.ID, UIDValidity: sel.UIDValidity, UID: uint32(h.UID)}
+			if h.Envelope != nil {
+				m.MessageID, m.Subject = strings.Trim(h.Envelope.MessageID, "<> "), h.Envelope.Subject
+				m.From = envelopeSender(h.Envelope)
+			}
+			if err := p.take(ctx, c, mb, m, h.RFC822Size, &res); err != nil {
+				return res, err
+			}
 		}
 	}
 	return res, nil
@@ -354,4 +381,16 @@ func fileName(m Message) string {
 		s = fmt.Sprintf("message-%d-%d", m.UIDValidity, m.UID)
 	}
 	return s + ".eml"
+}
+
+// envelopeSender is the message's From address (else Sender), lower-cased.
+func envelopeSender(e *imap.Envelope) string {
+	for _, list := range [][]imap.Address{e.From, e.Sender} {
+		for _, a := range list {
+			if addr := a.Addr(); addr != "" {
+				return strings.ToLower(addr)
+			}
+		}
+	}
+	return ""
 }

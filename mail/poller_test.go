@@ -44,9 +44,11 @@ type env struct {
 	tenant string
 }
 
-func setup(t *testing.T) *env {
+func setup(t *testing.T) *env { t.Helper(); return setupWith(t, dovecottest.Options{}) }
+
+func setupWith(t *testing.T, o dovecottest.Options) *env {
 	t.Helper()
-	imapServer := dovecottest.Start(t)
+	imapServer := dovecottest.StartWith(t, o)
 	st := stacktest.New(t, stacktest.Options{Files: func(f pipeline.Files) pipeline.Files { return failingFiles{f} }})
 	tn, err := st.Store.CreateTenant(context.Background(), "Agence Mail")
 	if err != nil {
@@ -76,11 +78,14 @@ func (e *env) client() *imapclient.Client {
 }
 
 // deliver appends a message to INBOX over IMAP.
-func (e *env) deliver(raw []byte) {
+func (e *env) deliver(raw []byte) { e.t.Helper(); e.deliverTo("INBOX", raw) }
+
+// deliverTo appends a message to folder over IMAP.
+func (e *env) deliverTo(folder string, raw []byte) {
 	e.t.Helper()
 	c := e.client()
 	defer c.Close()
-	cmd := c.Append("INBOX", int64(len(raw)), nil)
+	cmd := c.Append(folder, int64(len(raw)), nil)
 	if _, err := cmd.Write(raw); err != nil {
 		e.t.Fatal(err)
 	}

@@ -135,21 +135,14 @@ review desk   %s/desk/  (sign in as %s, password %s)
 	return nil
 }
 
-// startMailPollers polls every enabled mailbox from this worker process;
-// polls of one mailbox never overlap, even across processes (a lock in
-// PostgreSQL). Mailboxes added later start with the next process.
+// startMailPollers polls every enabled mailbox from this worker process,
+// with IDLE where the server supports it; mailboxes added, changed or
+// disabled through the API are followed within 30 s. Polls of one mailbox
+// never overlap, even across processes (a lock in PostgreSQL).
 func startMailPollers(ctx context.Context, a *app) error {
-	boxes, err := a.store.EnabledMailboxes(ctx)
-	if err != nil {
-		return fmt.Errorf("mailboxes: %w", err)
-	}
 	p := &mail.Poller{Store: a.store, Service: a.svc, RetryBackoff: time.Minute}
-	for _, mb := range boxes {
-		go p.Run(ctx, mb)
-	}
-	if len(boxes) > 0 {
-		slog.Info("polling mailboxes", "count", len(boxes))
-	}
+	s := &mail.Supervisor{Poller: p, List: a.store.EnabledMailboxes, Refresh: 30 * time.Second}
+	go s.Run(ctx)
 	return nil
 }
 

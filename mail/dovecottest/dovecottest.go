@@ -9,7 +9,14 @@ package dovecottest
 
 import (
 	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -29,8 +36,23 @@ type Server struct {
 	User     string
 	Password string
 	Dir      string
-	cmd      *exec.Cmd
-	done     chan struct{}
+	// TLSPort is the implicit-TLS (IMAPS) port when started with TLS; the
+	// plain port then offers STARTTLS.
+	TLSPort int
+	// CertPEM is the server's self-signed certificate when started with TLS.
+	CertPEM []byte
+	bin     string
+	conf    string
+	t       testing.TB
+	cmd     *exec.Cmd
+	done    chan struct{}
+}
+
+// Options changes how Start sets the server up.
+type Options struct {
+	// TLS gives the server a self-signed certificate for 127.0.0.1, an
+	// IMAPS listener and STARTTLS on the plain port.
+	TLS bool
 }
 
 // Addr is host:port.
@@ -67,7 +89,10 @@ func freePort() (int, error) {
 
 // Start runs a Dovecot for the test, with user "docflow" and password
 // "secret".
-func Start(t testing.TB) *Server {
+func Start(t testing.TB) *Server { return StartWith(t, Options{}) }
+
+// StartWith runs a Dovecot for the test with options.
+func StartWith(t testing.TB, o Options) *Server {
 	t.Helper()
 	bin, err := findDovecot()
 	if err != nil {
@@ -118,7 +143,25 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{Host: "127.0.0.1", Port: port, User: "docflow", Password: "secret", Dir: dir, done: make(chan struct{})}
+	s := &Server{Host: "127.0.0.1", Port: port, User: "docflow", Password: "secret", Dir: dir, bin: bin, t: t}
+	sslConf, imapsPort := "ssl = no", 0
+	if o.TLS {
+		if imapsPort, err = freePort(); err != nil {
+			t.Fatal(err)
+		}
+		certPEM, keyPEM, err := selfSigned()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.TLSPort, s.CertPEM = imapsPort, certPEM
+		if err := os.WriteFile(filepath.Join(dir, "cert.pem"), certPEM, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "key.pem"), keyPEM, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		sslConf = fmt.Sprintf("ssl = yes\nssl_cert = <%[1]s/cert.pem\nssl_key = <%[1]s/key.pem", dir)
+	}
 	passwd := filepath.Join(dir, "passwd")
 	if err := os.WriteFile(passwd, fmt.Appendf(nil, "%s:{PLAIN}%s:%d:%d::%s::\n", s.User, s.Password, uid, gid, filepath.Join(mailDir, s.User)), 0o644); err != nil {
 		t.Fatal(err)
@@ -130,7 +173,7 @@ instance_name = docflow-test-%[2]d
 log_path = %[1]s/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+%[8]s
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = %[3]s
@@ -158,18 +201,29 @@ service imap-login {
     port = %[2]d
   }
   inet_listener imaps {
-    port = 0
+    address = 127.0.0.1
+    port = %[9]d
   }
 }
 service anvil {
   chroot =
 }
-`, dir, port, internal, login, group, uid, gid)
+`, dir, port, internal, login, group, uid, gid, sslConf, imapsPort)
 	if err := os.WriteFile(conf, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-F", "-c", conf)
-	out, err := os.Create(filepath.Join(dir, "stdout.log"))
+	s.conf = conf
+	s.launch()
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// launch starts Dovecot and waits until it greets.
+func (s *Server) launch() {
+	t := s.t
+	t.Helper()
+	cmd := exec.Command(s.bin, "-F", "-c", s.conf)
+	out, err := os.OpenFile(filepath.Join(s.Dir, "stdout.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,14 +232,21 @@ service anvil {
 	if err := cmd.Start(); err != nil {
 		unavailable(t, fmt.Errorf("starting dovecot: %w", err))
 	}
-	s.cmd = cmd
-	go func() { _ = cmd.Wait(); out.Close(); close(s.done) }()
-	t.Cleanup(s.Stop)
+	done := make(chan struct{})
+	s.cmd, s.done = cmd, done
+	go func() { _ = cmd.Wait(); out.Close(); close(done) }()
 	if err := s.waitReady(15 * time.Second); err != nil {
 		s.Stop()
 		t.Fatalf("dovecot did not start: %v\n%s", err, s.Logs())
 	}
-	return s
+}
+
+// Restart starts a stopped server again, on the same port with the same
+// mail.
+func (s *Server) Restart() {
+	s.t.Helper()
+	s.Stop()
+	s.launch()
 }
 
 func (s *Server) waitReady(d time.Duration) error {
@@ -237,4 +298,33 @@ func (s *Server) Stop() {
 		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
 		<-s.done
 	}
+}
+
+// selfSigned makes a certificate and key for 127.0.0.1 and localhost.
+func selfSigned() (certPEM, keyPEM []byte, err error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: "docflow test IMAP"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		DNSNames:     []string{"localhost"},
+		IsCA:         true, BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), nil
 }
