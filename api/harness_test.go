@@ -123,6 +123,11 @@ func (e *env) postJSON(path, key string, in, out any) int {
 	return e.do(http.MethodPost, path, key, bytes.NewReader(b), "application/json", out)
 }
 
+func (e *env) patchJSON(path, key string, in, out any) int {
+	b, _ := json.Marshal(in)
+	return e.do(http.MethodPatch, path, key, bytes.NewReader(b), "application/json", out)
+}
+
 // upload posts a file as multipart field "file".
 func (e *env) upload(key, name string, data []byte, out any) int {
 	e.t.Helper()

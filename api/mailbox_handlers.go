@@ -16,6 +16,7 @@ type Mailboxes interface {
 	CreateMailbox(ctx context.Context, mb mail.Mailbox) (mail.Mailbox, error)
 	Mailbox(ctx context.Context, tenantID, id string) (mail.Mailbox, error)
 	Mailboxes(ctx context.Context, tenantID string) ([]mail.Mailbox, error)
+	UpdateMailbox(ctx context.Context, mb mail.Mailbox) (mail.Mailbox, error)
 	MailMessages(ctx context.Context, tenantID, mailboxID string) ([]mail.Taken, error)
 	MailFailures(ctx context.Context, tenantID, mailboxID string) ([]mail.Failure, error)
 }
@@ -75,6 +76,94 @@ func (s *Server) createMailbox(c *gin.Context) error {
 	}
 	c.Header("Location", "/v1/mailboxes/"+mb.ID)
 	c.JSON(http.StatusCreated, toMailboxJSON(mb))
+	return nil
+}
+
+func (s *Server) getMailbox(c *gin.Context) error {
+	if s.mailboxes == nil {
+		return fmt.Errorf("mailboxes are not served: %w", derrors.NotFound)
+	}
+	mb, err := s.mailboxes.Mailbox(c.Request.Context(), principal(c).TenantID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, toMailboxJSON(mb))
+	return nil
+}
+
+// updateMailboxRequest has pointers: a field left out keeps its value.
+type updateMailboxRequest struct {
+	Name                *string `json:"name"`
+	Host                *string `json:"host"`
+	Port                *int    `json:"port"`
+	TLS                 *string `json:"tls"`
+	Username            *string `json:"username"`
+	Password            *string `json:"password"`
+	Folder              *string `json:"folder"`
+	ProcessedFolder     *string `json:"processed_folder"`
+	FailedFolder        *string `json:"failed_folder"`
+	PollIntervalSeconds *int    `json:"poll_interval_seconds"`
+	MaxAttempts         *int    `json:"max_attempts"`
+	Enabled             *bool   `json:"enabled"`
+}
+
+// updateMailbox changes some of a mailbox's settings; the pollers follow.
+func (s *Server) updateMailbox(c *gin.Context) error {
+	if s.mailboxes == nil {
+		return fmt.Errorf("mailboxes are not served: %w", derrors.NotFound)
+	}
+	ctx := c.Request.Context()
+	mb, err := s.mailboxes.Mailbox(ctx, principal(c).TenantID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	var req updateMailboxRequest
+	if err := decodeBody(c, &req); err != nil {
+		return err
+	}
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&mb.Name, req.Name)
+	set(&mb.Host, req.Host)
+	set(&mb.Username, req.Username)
+	set(&mb.Folder, req.Folder)
+	set(&mb.ProcessedFolder, req.ProcessedFolder)
+	set(&mb.FailedFolder, req.FailedFolder)
+	mb.Password = "" // kept unless a new one is given
+	if req.Password != nil {
+		if *req.Password == "" {
+			return fmt.Errorf("%w: password must not be empty", derrors.InvalidArgument)
+		}
+		mb.Password = *req.Password
+	}
+	if req.TLS != nil {
+		switch mail.TLSMode(*req.TLS) {
+		case mail.TLS, mail.StartTLS, mail.NoTLS:
+			mb.TLS = mail.TLSMode(*req.TLS)
+		default:
+			return fmt.Errorf("%w: tls must be tls, starttls or none", derrors.InvalidArgument)
+		}
+	}
+	if req.Port != nil {
+		mb.Port = *req.Port
+	}
+	if req.PollIntervalSeconds != nil {
+		mb.PollInterval = time.Duration(*req.PollIntervalSeconds) * time.Second
+	}
+	if req.MaxAttempts != nil {
+		mb.MaxAttempts = *req.MaxAttempts
+	}
+	if req.Enabled != nil {
+		mb.Enabled = *req.Enabled
+	}
+	out, err := s.mailboxes.UpdateMailbox(ctx, mb)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, toMailboxJSON(out))
 	return nil
 }
 

@@ -76,6 +76,44 @@ func TestMailboxAPI(t *testing.T) {
 	if len(list.Items) != 0 {
 		t.Errorf("tenant B lists %d mailboxes", len(list.Items))
 	}
+	if len(msgs.Items) == 1 && (msgs.Items[0].State != "stored" || msgs.Items[0].Moved) {
+		t.Errorf("message state = %q moved %v, want stored, not moved", msgs.Items[0].State, msgs.Items[0].Moved)
+	}
+
+	// Changing settings: fields left out keep their value; the password
+	// stays unless given.
+	var changed map[string]any
+	patch := map[string]any{"enabled": false, "poll_interval_seconds": 30, "password": "n3w-s3cret"}
+	if code := e.patchJSON("/v1/mailboxes/"+id, a.admin, patch, &changed); code != http.StatusOK {
+		t.Fatalf("patch: %d %v", code, changed)
+	}
+	if changed["enabled"] != false || changed["poll_interval_seconds"] != 30.0 || changed["host"] != "imap.agence.example" || changed["password"] != nil {
+		t.Errorf("patched mailbox = %v", changed)
+	}
+	stored, err := e.store.Mailbox(ctx, a.id, id)
+	if err != nil || stored.Password != "n3w-s3cret" || stored.Enabled {
+		t.Errorf("stored mailbox = %+v, %v", stored, err)
+	}
+	e.patchJSON("/v1/mailboxes/"+id, a.admin, map[string]any{"name": "RH"}, &changed)
+	if stored, _ := e.store.Mailbox(ctx, a.id, id); stored.Password != "n3w-s3cret" || stored.Name != "RH" {
+		t.Errorf("after a patch without password: %+v", stored)
+	}
+	if code := e.patchJSON("/v1/mailboxes/"+id, a.admin, map[string]any{"tls": "maybe"}, &p); code != http.StatusBadRequest {
+		t.Errorf("bad tls: %d", code)
+	}
+	if code := e.patchJSON("/v1/mailboxes/"+id, a.reviewer, map[string]any{"enabled": true}, &p); code != http.StatusForbidden {
+		t.Errorf("reviewer patch: %d", code)
+	}
+	if code := e.patchJSON("/v1/mailboxes/"+id, b.admin, map[string]any{"enabled": true}, &p); code != http.StatusNotFound {
+		t.Errorf("tenant B patch: %d, want 404", code)
+	}
+	if code := e.getJSON("/v1/mailboxes/"+id, b.admin, &p); code != http.StatusNotFound {
+		t.Errorf("tenant B get: %d, want 404", code)
+	}
+	var one map[string]any
+	if code := e.getJSON("/v1/mailboxes/"+id, a.admin, &one); code != http.StatusOK || one["name"] != "RH" {
+		t.Errorf("get: %d %v", code, one)
+	}
 }
 
 func TestInboundAddressAPI(t *testing.T) {

@@ -78,6 +78,8 @@ func (s *Server) routes(r *gin.Engine) {
 	v1.PUT("/settings", allow(pipeline.RoleAdmin), handle(s.putSettings))
 	v1.POST("/mailboxes", allow(pipeline.RoleAdmin), handle(s.createMailbox))
 	v1.GET("/mailboxes", allow(pipeline.RoleAdmin, pipeline.RoleAuditor), handle(s.listMailboxes))
+	v1.GET("/mailboxes/:id", allow(pipeline.RoleAdmin, pipeline.RoleAuditor), handle(s.getMailbox))
+	v1.PATCH("/mailboxes/:id", allow(pipeline.RoleAdmin), handle(s.updateMailbox))
 	v1.GET("/mailboxes/:id/messages", allow(pipeline.RoleAdmin, pipeline.RoleAuditor), handle(s.listMailMessages))
 	v1.GET("/mailboxes/:id/failures", allow(pipeline.RoleAdmin, pipeline.RoleAuditor), handle(s.listMailFailures))
 	v1.POST("/inbound-addresses", allow(pipeline.RoleAdmin), handle(s.createInboundAddress))

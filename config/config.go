@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +41,16 @@ type Config struct {
 	LLM LLM
 	// SMTP receives mail sent to the tenants' inbound addresses.
 	SMTP SMTP
+	// MasterKey seals the secrets kept in the database (mailbox
+	// passwords): 32 bytes in base64 or hex (DOCFLOW_MASTER_KEY). Without
+	// it, the key is read from MasterKeyFile, made there on first start.
+	MasterKey string
+	// MasterKeyFile holds the master key when MasterKey is not set
+	// (DOCFLOW_MASTER_KEY_FILE, default DATA_DIR/master.key).
+	MasterKeyFile string
+	// OldMasterKeys still open secrets sealed before a key rotation
+	// (DOCFLOW_OLD_MASTER_KEYS, comma-separated).
+	OldMasterKeys []string
 }
 
 // SMTP configures the SMTP receiver; with no address it is off.
@@ -129,6 +140,13 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		DataDir:        get("DOCFLOW_DATA_DIR", DefaultDataDir),
 		MaxUploadBytes: num("DOCFLOW_MAX_UPLOAD_BYTES", DefaultMaxUploadBytes),
 		Workers:        int(num("DOCFLOW_WORKERS", DefaultWorkers)),
+	}
+	c.MasterKey = get("DOCFLOW_MASTER_KEY", "")
+	c.MasterKeyFile = get("DOCFLOW_MASTER_KEY_FILE", filepath.Join(c.DataDir, "master.key"))
+	for _, k := range strings.Split(get("DOCFLOW_OLD_MASTER_KEYS", ""), ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			c.OldMasterKeys = append(c.OldMasterKeys, k)
+		}
 	}
 	rescue := get("DOCFLOW_RESCUE_AFTER", DefaultRescueAfter.String())
 	d, err := time.ParseDuration(rescue)

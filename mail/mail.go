@@ -13,6 +13,7 @@ package mail
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"time"
 
@@ -156,10 +157,17 @@ func ctxDone(ctx context.Context) bool {
 // Taken is a message taken in, as an admin sees it: where it was, its
 // email document and that document's status and parts.
 type Taken struct {
-	UIDValidity    uint32     `json:"uidvalidity"`
-	UID            uint32     `json:"uid"`
-	MessageID      string     `json:"message_id"`
-	State          string     `json:"state"`
+	UIDValidity uint32 `json:"uidvalidity"`
+	UID         uint32 `json:"uid"`
+	MessageID   string `json:"message_id"`
+	// State is how far the message went: "stored" (its email document and
+	// job committed), "split" (the email was read into its documents, some
+	// still in processing) or "processed" (every document reached a
+	// status of its own: committed, in review, rejected, refused, failed).
+	// A message seen but not stored is listed among the failures.
+	State string `json:"state"`
+	// Moved is true once the message left the polled folder.
+	Moved          bool       `json:"moved"`
 	ReceivedAt     time.Time  `json:"received_at"`
 	MovedAt        *time.Time `json:"moved_at"`
 	DocumentID     string     `json:"document_id"`
@@ -173,4 +181,21 @@ type TakenPart struct {
 	DocumentID string `json:"document_id"`
 	FileName   string `json:"file_name"`
 	Status     string `json:"status"`
+}
+
+// Derive sets State from the email document's and its parts' statuses
+// (store holds whether the message was moved).
+func (t *Taken) Derive(moved bool) {
+	t.Moved = moved
+	busy := func(s string) bool {
+		return s == string(pipeline.StatusReceived) || s == string(pipeline.StatusProcessing)
+	}
+	switch {
+	case busy(t.DocumentStatus):
+		t.State = "stored"
+	case slices.ContainsFunc(t.Parts, func(p TakenPart) bool { return busy(p.Status) }):
+		t.State = "split"
+	default:
+		t.State = "processed"
+	}
 }

@@ -140,6 +140,13 @@ review desk   %s/desk/  (sign in as %s, password %s)
 // disabled through the API are followed within 30 s. Polls of one mailbox
 // never overlap, even across processes (a lock in PostgreSQL).
 func startMailPollers(ctx context.Context, a *app) error {
+	// Secrets stored in plain text or under a rotated-out key are sealed
+	// with the current key.
+	if n, err := a.store.ResealSecrets(ctx); err != nil {
+		return fmt.Errorf("sealing stored secrets: %w", err)
+	} else if n > 0 {
+		slog.Info("sealed stored secrets with the current master key", "count", n)
+	}
 	p := &mail.Poller{Store: a.store, Service: a.svc, RetryBackoff: time.Minute}
 	s := &mail.Supervisor{Poller: p, List: a.store.EnabledMailboxes, Refresh: 30 * time.Second}
 	go s.Run(ctx)

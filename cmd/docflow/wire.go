@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/docflow/docflow/keyring"
 	"path/filepath"
 	"time"
 
@@ -129,8 +130,37 @@ func openApp(ctx context.Context, cfg config.Config, workers int) (*app, error) 
 	}
 	inserter.Client = a.river
 	a.store = postgres.New(pool, inserter)
+	keys, err := loadKeyring(cfg)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.store.SetKeyring(keys)
 	a.svc.Store = a.store
 	return a, nil
+}
+
+// loadKeyring reads the master key (and the older keys of a rotation).
+func loadKeyring(cfg config.Config) (*keyring.Keyring, error) {
+	var current []byte
+	var err error
+	if cfg.MasterKey != "" {
+		current, err = keyring.ParseKey(cfg.MasterKey)
+	} else {
+		current, err = keyring.LoadOrCreateFile(cfg.MasterKeyFile)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	var older [][]byte
+	for _, s := range cfg.OldMasterKeys {
+		k, err := keyring.ParseKey(s)
+		if err != nil {
+			return nil, fmt.Errorf("DOCFLOW_OLD_MASTER_KEYS: %w", err)
+		}
+		older = append(older, k)
+	}
+	return keyring.New(current, older...)
 }
 
 // migrateAll applies the PostgreSQL (River's included) and MariaDB migrations.

@@ -7,7 +7,9 @@ package stacktest
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"github.com/docflow/docflow/keyring"
 	"path/filepath"
 	"testing"
 	"time"
@@ -52,6 +54,8 @@ type Stack struct {
 	MariaDB *sql.DB
 	Records *mariadb.Records
 	Store   *postgres.Store
+	// Keyring seals the store's secrets (a random master key).
+	Keyring *keyring.Keyring
 	Service *pipeline.Service
 	River   *river.Client[pgx.Tx]
 	DataDir string
@@ -105,6 +109,14 @@ func New(t testing.TB, o Options) *Stack {
 	}
 	inserter.Client = s.River
 	s.Store = postgres.New(s.Pool, inserter)
+	master := make([]byte, keyring.KeySize)
+	if _, err := rand.Read(master); err != nil {
+		t.Fatal(err)
+	}
+	if s.Keyring, err = keyring.New(master); err != nil {
+		t.Fatal(err)
+	}
+	s.Store.SetKeyring(s.Keyring)
 	s.Service.Store = s.Store
 	if !o.NoWorkers {
 		s.StartWorkers()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/docflow/docflow/keyring"
+	"strings"
 	"time"
 
 	"github.com/docflow/docflow/derrors"
@@ -18,27 +20,69 @@ var _ mail.Store = (*Store)(nil)
 const mailboxColumns = `id, tenant_id, name, host, port, tls_mode, username, password, folder, processed_folder,
 	failed_folder, poll_interval_ms, max_attempts, enabled`
 
-func scanMailbox(row pgx.Row) (mail.Mailbox, error) {
+func (s *Store) scanMailbox(row pgx.Row) (mail.Mailbox, error) {
 	var mb mail.Mailbox
 	var tlsMode string
 	var intervalMS int64
 	err := row.Scan(&mb.ID, &mb.TenantID, &mb.Name, &mb.Host, &mb.Port, &tlsMode, &mb.Username, &mb.Password,
 		&mb.Folder, &mb.ProcessedFolder, &mb.FailedFolder, &intervalMS, &mb.MaxAttempts, &mb.Enabled)
 	mb.TLS, mb.PollInterval = mail.TLSMode(tlsMode), time.Duration(intervalMS)*time.Millisecond
+	if err != nil {
+		return mb, err
+	}
+	mb.Password, err = s.openSecret(mb.Password, passwordContext(mb.ID))
 	return mb, err
 }
 
-// CreateMailbox stores a tenant's IMAP mailbox. The password is stored as
-// given for now: its encryption at rest is issue 8.
+func passwordContext(mailboxID string) string { return "mailbox:" + mailboxID + ":password" }
+
+// sealSecret seals a secret for the database.
+func (s *Store) sealSecret(plain, context string) (string, error) {
+	if s.keys == nil {
+		return "", fmt.Errorf("%w: no master key is configured to seal secrets", derrors.Permanent)
+	}
+	return s.keys.Seal(plain, context)
+}
+
+// openSecret opens a sealed secret; a value stored before secrets were
+// sealed is returned as it is (ResealSecrets seals it).
+func (s *Store) openSecret(v, context string) (string, error) {
+	if !keyring.IsSealed(v) {
+		return v, nil
+	}
+	if s.keys == nil {
+		return "", fmt.Errorf("%w: no master key is configured to open secrets", derrors.Permanent)
+	}
+	return s.keys.Open(v, context)
+}
+
+// CreateMailbox stores a tenant's IMAP mailbox, its password sealed with
+// the store's keyring.
 func (s *Store) CreateMailbox(ctx context.Context, mb mail.Mailbox) (mail.Mailbox, error) {
 	if mb.ID == "" {
 		mb.ID = uuid.NewString()
 	}
+	if err := normalizeMailbox(&mb); err != nil {
+		return mail.Mailbox{}, err
+	}
+	sealed, err := s.sealSecret(mb.Password, passwordContext(mb.ID))
+	if err != nil {
+		return mail.Mailbox{}, err
+	}
+	row := s.pool.QueryRow(ctx, `INSERT INTO mailboxes (id, tenant_id, name, host, port, tls_mode, username, password,
+		folder, processed_folder, failed_folder, poll_interval_ms, max_attempts, enabled)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING `+mailboxColumns,
+		mb.ID, mb.TenantID, mb.Name, mb.Host, mb.Port, string(mb.TLS), mb.Username, sealed, mb.Folder,
+		mb.ProcessedFolder, mb.FailedFolder, mb.PollInterval.Milliseconds(), mb.MaxAttempts, mb.Enabled)
+	return s.scanMailbox(row)
+}
+
+func normalizeMailbox(mb *mail.Mailbox) error {
 	if mb.Folder == "" {
 		mb.Folder = "INBOX"
 	}
-	if mb.ProcessedFolder == "" || mb.FailedFolder == "" || mb.Host == "" || mb.Port == 0 {
-		return mail.Mailbox{}, fmt.Errorf("%w: a mailbox needs a host, a port, a processed and a failed folder", derrors.InvalidArgument)
+	if mb.ProcessedFolder == "" || mb.FailedFolder == "" || mb.Host == "" || mb.Port <= 0 || mb.Port > 65535 {
+		return fmt.Errorf("%w: a mailbox needs a host, a port, a processed and a failed folder", derrors.InvalidArgument)
 	}
 	if mb.PollInterval <= 0 {
 		mb.PollInterval = time.Minute
@@ -49,17 +93,85 @@ func (s *Store) CreateMailbox(ctx context.Context, mb mail.Mailbox) (mail.Mailbo
 	if mb.TLS == "" {
 		mb.TLS = mail.TLS
 	}
-	row := s.pool.QueryRow(ctx, `INSERT INTO mailboxes (id, tenant_id, name, host, port, tls_mode, username, password,
-		folder, processed_folder, failed_folder, poll_interval_ms, max_attempts, enabled)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING `+mailboxColumns,
-		mb.ID, mb.TenantID, mb.Name, mb.Host, mb.Port, string(mb.TLS), mb.Username, mb.Password, mb.Folder,
+	return nil
+}
+
+// UpdateMailbox replaces a mailbox's settings (mb.ID and mb.TenantID name
+// it); an empty password keeps the stored one.
+func (s *Store) UpdateMailbox(ctx context.Context, mb mail.Mailbox) (mail.Mailbox, error) {
+	if err := normalizeMailbox(&mb); err != nil {
+		return mail.Mailbox{}, err
+	}
+	sealed := ""
+	if mb.Password != "" {
+		var err error
+		if sealed, err = s.sealSecret(mb.Password, passwordContext(mb.ID)); err != nil {
+			return mail.Mailbox{}, err
+		}
+	}
+	row := s.pool.QueryRow(ctx, `UPDATE mailboxes SET name = $3, host = $4, port = $5, tls_mode = $6, username = $7,
+		password = CASE WHEN $8 = '' THEN password ELSE $8 END, folder = $9, processed_folder = $10, failed_folder = $11,
+		poll_interval_ms = $12, max_attempts = $13, enabled = $14, updated_at = now()
+		WHERE tenant_id = $1 AND id = $2 RETURNING `+mailboxColumns,
+		mb.TenantID, mb.ID, mb.Name, mb.Host, mb.Port, string(mb.TLS), mb.Username, sealed, mb.Folder,
 		mb.ProcessedFolder, mb.FailedFolder, mb.PollInterval.Milliseconds(), mb.MaxAttempts, mb.Enabled)
-	return scanMailbox(row)
+	out, err := s.scanMailbox(row)
+	if isInvalidID(err) {
+		return out, fmt.Errorf("mailbox %q: %w", mb.ID, derrors.NotFound)
+	}
+	return out, notFound(err, "mailbox")
+}
+
+// ResealSecrets seals the mailbox passwords kept in plain text (stored
+// before secrets were sealed) and seals again, with the current key, those
+// sealed with an older key: after a key rotation, once this ran, the older
+// key can be dropped. It returns how many values it changed.
+func (s *Store) ResealSecrets(ctx context.Context) (int, error) {
+	if s.keys == nil {
+		return 0, fmt.Errorf("%w: no master key is configured", derrors.Permanent)
+	}
+	rows, err := s.pool.Query(ctx, "SELECT id, password FROM mailboxes")
+	if err != nil {
+		return 0, err
+	}
+	type row struct{ id, value string }
+	var todo []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.value); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		if !strings.HasPrefix(r.value, "sealed:v1:"+s.keys.CurrentKeyID()+":") {
+			todo = append(todo, r)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range todo {
+		plain, err := s.openSecret(r.value, passwordContext(r.id))
+		if err != nil {
+			return n, fmt.Errorf("mailbox %s: %w", r.id, err)
+		}
+		sealed, err := s.keys.Seal(plain, passwordContext(r.id))
+		if err != nil {
+			return n, err
+		}
+		tag, err := s.pool.Exec(ctx, "UPDATE mailboxes SET password = $2 WHERE id = $1 AND password = $3", r.id, sealed, r.value)
+		if err != nil {
+			return n, err
+		}
+		n += int(tag.RowsAffected())
+	}
+	return n, nil
 }
 
 // Mailbox returns one of the tenant's mailboxes.
 func (s *Store) Mailbox(ctx context.Context, tenantID, id string) (mail.Mailbox, error) {
-	mb, err := scanMailbox(s.pool.QueryRow(ctx, "SELECT "+mailboxColumns+" FROM mailboxes WHERE tenant_id = $1 AND id = $2", tenantID, id))
+	mb, err := s.scanMailbox(s.pool.QueryRow(ctx, "SELECT "+mailboxColumns+" FROM mailboxes WHERE tenant_id = $1 AND id = $2", tenantID, id))
 	if isInvalidID(err) {
 		return mb, fmt.Errorf("mailbox %q: %w", id, derrors.NotFound)
 	}
@@ -85,7 +197,7 @@ func (s *Store) mailboxes(ctx context.Context, query string, args ...any) ([]mai
 	defer rows.Close()
 	out := []mail.Mailbox{}
 	for rows.Next() {
-		mb, err := scanMailbox(rows)
+		mb, err := s.scanMailbox(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -302,11 +414,13 @@ func (s *Store) MailMessages(ctx context.Context, tenantID, mailboxID string) ([
 	for rows.Next() {
 		var t mail.Taken
 		var uidv, uid int64
-		if err := rows.Scan(&uidv, &uid, &t.MessageID, &t.State, &t.ReceivedAt, &t.MovedAt, &t.DocumentID,
+		var state string
+		if err := rows.Scan(&uidv, &uid, &t.MessageID, &state, &t.ReceivedAt, &t.MovedAt, &t.DocumentID,
 			&t.DocumentStatus, &t.Parts); err != nil {
 			return nil, err
 		}
 		t.UIDValidity, t.UID = uint32(uidv), uint32(uid)
+		t.Derive(state == "moved")
 		out = append(out, t)
 	}
 	return out, rows.Err()

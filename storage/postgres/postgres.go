@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/docflow/docflow/keyring"
 
 	"github.com/docflow/docflow/derrors"
 	"github.com/docflow/docflow/pipeline"
@@ -25,6 +26,7 @@ type Enqueuer interface {
 type Store struct {
 	pool  *pgxpool.Pool
 	queue Enqueuer
+	keys  *keyring.Keyring
 }
 
 var _ pipeline.Store = (*Store)(nil)
@@ -33,6 +35,10 @@ var _ pipeline.Store = (*Store)(nil)
 func New(pool *pgxpool.Pool, queue Enqueuer) *Store {
 	return &Store{pool: pool, queue: queue}
 }
+
+// SetKeyring gives the store the keyring that seals the secrets it keeps
+// (mailbox passwords). Without one, the store refuses to keep a secret.
+func (s *Store) SetKeyring(k *keyring.Keyring) { s.keys = k }
 
 // Open connects to PostgreSQL and checks the connection.
 func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
