@@ -106,5 +106,13 @@ func settingsJSON(ts pipeline.TenantSettings, def pipeline.Policy) gin.H {
 	if mode == "" {
 		mode = "default"
 	}
-	return gin.H{"policy": p, "rules": rules, "llm_mode": mode, "monthly_token_budget": ts.MonthlyTokenBudget}
+	m := pipeline.MailSettings{}
+	if ts.Mail != nil {
+		m = *ts.Mail
+	}
+	if m.AllowedSenders == nil {
+		m.AllowedSenders = []string{}
+	}
+	return gin.H{"policy": p, "rules": rules, "llm_mode": mode, "monthly_token_budget": ts.MonthlyTokenBudget,
+		"mail": gin.H{"allowed_senders": m.AllowedSenders, "reply_when_unusable": m.ReplyWhenUnusable}}
 }

@@ -145,3 +145,23 @@ func TestInboundAddressAPI(t *testing.T) {
 		t.Errorf("tenant B sees %d addresses", len(list.Items))
 	}
 }
+
+func TestMailSettingsAPI(t *testing.T) {
+	t.Parallel()
+	e := setup(t, envOptions{})
+	tn := e.tenant("Agence Courrier")
+	var s map[string]any
+	body := map[string]any{"mail": map[string]any{"allowed_senders": []string{"@client.fr", "paie@autre.fr"}, "reply_when_unusable": true}}
+	if code := e.do(http.MethodPut, "/v1/settings", tn.admin, jsonBody(body), "application/json", &s); code != http.StatusOK {
+		t.Fatalf("put: %d %v", code, s)
+	}
+	m, _ := s["mail"].(map[string]any)
+	if m["reply_when_unusable"] != true || len(m["allowed_senders"].([]any)) != 2 {
+		t.Errorf("settings = %v", s)
+	}
+	var p problem
+	bad := map[string]any{"mail": map[string]any{"allowed_senders": []string{"client"}}}
+	if code := e.do(http.MethodPut, "/v1/settings", tn.admin, jsonBody(bad), "application/json", &p); code != http.StatusBadRequest {
+		t.Errorf("bad sender: %d", code)
+	}
+}

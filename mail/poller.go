@@ -137,6 +137,10 @@ func (p *Poller) Poll(ctx context.Context, mb Mailbox) (res Result, err error) {
 	if sel.NumMessages == 0 {
 		return res, nil
 	}
+	settings, err := p.Service.Store.TenantSettings(ctx, mb.TenantID)
+	if err != nil {
+		return res, err
+	}
 	uids, err := c.UIDSearch(&imap.SearchCriteria{}, nil).Wait()
 	if err != nil {
 		return res, fmt.Errorf("search: %w", err)
@@ -165,7 +169,7 @@ func (p *Poller) Poll(ctx context.Context, mb Mailbox) (res Result, err error) {
 				m.MessageID, m.Subject = strings.Trim(h.Envelope.MessageID, "<> "), h.Envelope.Subject
 				m.From = envelopeSender(h.Envelope)
 			}
-			if err := p.take(ctx, c, mb, m, h.RFC822Size, &res); err != nil {
+			if err := p.take(ctx, c, mb, settings, m, h.RFC822Size, &res); err != nil {
 				return res, err
 			}
 		}
@@ -175,13 +179,25 @@ func (p *Poller) Poll(ctx context.Context, mb Mailbox) (res Result, err error) {
 
 // take handles one message; an error stops the poll (lost connection,
 // store down), a failed intake does not.
-func (p *Poller) take(ctx context.Context, c *imapclient.Client, mb Mailbox, m Message, size int64, res *Result) error {
+func (p *Poller) take(ctx context.Context, c *imapclient.Client, mb Mailbox, settings pipeline.TenantSettings, m Message, size int64, res *Result) error {
 	if m.MessageID != "" {
 		if rec, found, err := p.Store.FindMessage(ctx, m); err != nil {
 			return err
 		} else if found {
 			return p.moveRecorded(ctx, c, mb, m, rec, res)
 		}
+	}
+	if !settings.AllowsSender(m.From) {
+		// Kept for audit: parked in the failed folder, the reason listed.
+		from := m.From
+		if from == "" {
+			from = "(no sender)"
+		}
+		res.Failed++
+		if _, err := p.Store.RecordFailure(ctx, m, fmt.Sprintf("sender %s is not on the tenant's allow-list", from)); err != nil {
+			return err
+		}
+		return p.park(ctx, c, mb, m, res)
 	}
 	if f, found, err := p.Store.MailFailure(ctx, m); err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	netmail "net/mail"
 	"strings"
 	"time"
 
@@ -61,14 +62,18 @@ func (b *backend) NewSession(*smtp.Conn) (smtp.Session, error) { return &session
 
 type session struct {
 	b       *backend
+	from    string
 	tenants []string
 	rcpts   []string
 }
 
-func (s *session) Reset()        { s.tenants, s.rcpts = nil, nil }
+func (s *session) Reset()        { s.from, s.tenants, s.rcpts = "", nil, nil }
 func (s *session) Logout() error { return nil }
 
-func (s *session) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+	s.from = strings.ToLower(strings.Trim(from, "<> "))
+	return nil
+}
 
 // Rcpt accepts only the inbound addresses of the configured domain.
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
@@ -98,10 +103,31 @@ func (s *session) Data(r io.Reader) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	headerFrom := ""
+	if msg, err := netmail.ReadMessage(bytes.NewReader(data)); err == nil {
+		if a, err := netmail.ParseAddress(msg.Header.Get("From")); err == nil {
+			headerFrom = strings.ToLower(a.Address)
+		}
+	}
 	done := map[string]bool{}
 	for i, tenant := range s.tenants {
 		if done[tenant] {
 			continue
+		}
+		settings, err := s.b.svc.Store.TenantSettings(ctx, tenant)
+		if err != nil {
+			slog.Warn("smtp intake failed", "tenant", tenant, "err", err)
+			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
+		}
+		// The From header (kept by forwarding rules that rewrite the
+		// envelope), or the envelope sender when there is none.
+		sender := headerFrom
+		if sender == "" {
+			sender = s.from
+		}
+		if !settings.AllowsSender(sender) {
+			slog.Info("smtp: sender not on the tenant's allow-list", "tenant", tenant, "sender_domain", domainOf(sender))
+			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "sender not allowed for this address"}
 		}
 		p := pipeline.Principal{KeyID: "smtp:" + s.rcpts[i], TenantID: tenant, Role: pipeline.RoleUploader}
 		d, _, err := s.b.svc.Upload(ctx, p, "message.eml", bytes.NewReader(data))
@@ -121,4 +147,9 @@ func (s *session) Data(r io.Reader) error {
 		done[tenant] = true
 	}
 	return nil
+}
+
+func domainOf(addr string) string {
+	_, d, _ := strings.Cut(addr, "@")
+	return d
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
+	"strings"
 )
 
 // Reasons a document goes to review that are not rule codes.
@@ -100,6 +101,56 @@ type TenantSettings struct {
 	// calendar month; once spent, the tenant's documents are read by the
 	// rules alone until the month ends. 0 means no bound.
 	MonthlyTokenBudget int64 `json:"monthly_token_budget,omitempty"`
+	// Mail sets how the tenant's mail is taken in.
+	Mail *MailSettings `json:"mail,omitempty"`
+}
+
+// MailSettings sets how a tenant's mail is taken in.
+type MailSettings struct {
+	// AllowedSenders, when not empty, lists the senders whose mail is
+	// taken: addresses (paie@client.fr) or whole domains (@client.fr).
+	// Mail from others is refused (IMAP: parked in the failed folder with
+	// the reason; SMTP: answered 550). The From header is easy to forge:
+	// this filters mistakes and noise, it does not authenticate.
+	AllowedSenders []string `json:"allowed_senders,omitempty"`
+	// ReplyWhenUnusable answers the sender of a message that carried
+	// nothing docflow could use (no contract or timesheet), saying why.
+	ReplyWhenUnusable bool `json:"reply_when_unusable,omitempty"`
+}
+
+// AllowsSender reports whether mail from addr is taken (always, when the
+// tenant has no allow-list).
+func (s TenantSettings) AllowsSender(addr string) bool {
+	if s.Mail == nil || len(s.Mail.AllowedSenders) == 0 {
+		return true
+	}
+	addr = strings.ToLower(strings.TrimSpace(addr))
+	_, domain, ok := strings.Cut(addr, "@")
+	if !ok || domain == "" {
+		return false
+	}
+	for _, a := range s.Mail.AllowedSenders {
+		a = strings.ToLower(strings.TrimSpace(a))
+		if a == addr || strings.TrimPrefix(a, "@") == domain && !strings.Contains(strings.TrimPrefix(a, "@"), "@") {
+			return true
+		}
+	}
+	return false
+}
+
+// checkSenders tells whether every entry is an address or a domain.
+func checkSenders(list []string) error {
+	for _, a := range list {
+		a = strings.TrimSpace(a)
+		local, domain, hasAt := strings.Cut(a, "@")
+		if !hasAt {
+			domain = local
+		}
+		if domain == "" || !strings.Contains(domain, ".") || strings.ContainsAny(a, " \t,;<>") || strings.Contains(domain, "@") {
+			return fmt.Errorf("%q is not an address (name@domain) or a domain (@domain)", a)
+		}
+	}
+	return nil
 }
 
 // PolicyOr returns the tenant's policy, or def when it has none.

@@ -188,6 +188,11 @@ func (s *Service) UpdateSettings(ctx context.Context, p Principal, ts TenantSett
 	default:
 		return fmt.Errorf("%w: llm_mode must be rules, fallback or always", derrors.InvalidArgument)
 	}
+	if ts.Mail != nil {
+		if err := checkSenders(ts.Mail.AllowedSenders); err != nil {
+			return fmt.Errorf("%w: mail.allowed_senders: %v", derrors.InvalidArgument, err)
+		}
+	}
 	if len(ts.Rules) > 0 {
 		if err := s.Analyzer.Validator.CheckRules(ts.Rules); err != nil {
 			return fmt.Errorf("%w: rules: %v", derrors.InvalidArgument, err)

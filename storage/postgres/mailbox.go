@@ -303,8 +303,10 @@ func (s *Store) IntakeMessage(ctx context.Context, m mail.Message, d pipeline.Do
 		rec = mail.Recorded{ID: uuid.NewString(), MailboxID: m.MailboxID, UIDValidity: m.UIDValidity, UID: m.UID,
 			MessageID: m.MessageID, DocumentID: docID, State: "stored"}
 		err = tx.QueryRow(ctx, `INSERT INTO mail_messages (id, tenant_id, mailbox_id, uidvalidity, uid, message_id, sha256,
-			dedupe_key, document_id, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'stored') RETURNING received_at`,
-			rec.ID, m.TenantID, m.MailboxID, int64(m.UIDValidity), int64(m.UID), m.MessageID, m.SHA256, m.DedupeKey(), docID).
+			dedupe_key, document_id, state, from_addr, subject) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'stored', $10, $11)
+			RETURNING received_at`,
+			rec.ID, m.TenantID, m.MailboxID, int64(m.UIDValidity), int64(m.UID), m.MessageID, m.SHA256, m.DedupeKey(), docID,
+			m.From, m.Subject).
 			Scan(&rec.ReceivedAt)
 		if err != nil {
 			return err
