@@ -62,6 +62,12 @@ type SMTP struct {
 	// TLSCert and TLSKey are PEM files offered with STARTTLS
 	// (DOCFLOW_SMTP_TLS_CERT, DOCFLOW_SMTP_TLS_KEY).
 	TLSCert, TLSKey string
+	// Relay is host:port of the SMTP server that sends the answers to
+	// senders of unusable mail (DOCFLOW_MAIL_RELAY); none = no answers.
+	Relay string
+	// ReplyFrom is the answers' sender (DOCFLOW_MAIL_FROM, default
+	// docflow@ the inbound domain).
+	ReplyFrom string
 }
 
 // LLM configures a model provider.
@@ -167,7 +173,8 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		Concurrency: int(num("DOCFLOW_LLM_CONCURRENCY", 4)), EmbeddingsModel: get("DOCFLOW_EMBEDDINGS_MODEL", ""),
 		Vision: get("DOCFLOW_LLM_VISION", "off"), VisionPages: int(num("DOCFLOW_LLM_VISION_PAGES", 2))}
 	c.SMTP = SMTP{Addr: get("DOCFLOW_SMTP_ADDR", ""), Domain: get("DOCFLOW_SMTP_DOMAIN", "in.docflow.localhost"),
-		TLSCert: get("DOCFLOW_SMTP_TLS_CERT", ""), TLSKey: get("DOCFLOW_SMTP_TLS_KEY", "")}
+		TLSCert: get("DOCFLOW_SMTP_TLS_CERT", ""), TLSKey: get("DOCFLOW_SMTP_TLS_KEY", ""), Relay: get("DOCFLOW_MAIL_RELAY", "")}
+	c.SMTP.ReplyFrom = get("DOCFLOW_MAIL_FROM", "docflow@"+c.SMTP.Domain)
 	jm := get("DOCFLOW_LLM_JSON_MODE", "false")
 	if c.LLM.JSONMode, err = strconv.ParseBool(jm); err != nil {
 		errs = append(errs, fmt.Sprintf("DOCFLOW_LLM_JSON_MODE must be true or false, not %q", jm))

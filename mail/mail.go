@@ -167,7 +167,10 @@ type Taken struct {
 	// A message seen but not stored is listed among the failures.
 	State string `json:"state"`
 	// Moved is true once the message left the polled folder.
-	Moved          bool       `json:"moved"`
+	Moved bool `json:"moved"`
+	// Reply is what was decided about answering the sender: "" (not yet),
+	// "sent", "not_needed", "skipped" (an automatic sender) or "failed".
+	Reply          string     `json:"reply"`
 	ReceivedAt     time.Time  `json:"received_at"`
 	MovedAt        *time.Time `json:"moved_at"`
 	DocumentID     string     `json:"document_id"`

@@ -43,6 +43,9 @@ type Poller struct {
 	// BatchSize bounds the messages whose headers are fetched at once
 	// (default 100).
 	BatchSize int
+	// Replier, when set, answers mail that carried nothing usable, for
+	// tenants that ask for it (settings mail.reply_when_unusable).
+	Replier *Replier
 }
 
 // Result counts what a poll did.
@@ -134,12 +137,17 @@ func (p *Poller) Poll(ctx context.Context, mb Mailbox) (res Result, err error) {
 	if err != nil {
 		return res, fmt.Errorf("select %q: %w", folder, err)
 	}
-	if sel.NumMessages == 0 {
-		return res, nil
-	}
 	settings, err := p.Service.Store.TenantSettings(ctx, mb.TenantID)
 	if err != nil {
 		return res, err
+	}
+	defer func() {
+		if err == nil {
+			err = p.answer(ctx, mb, settings)
+		}
+	}()
+	if sel.NumMessages == 0 {
+		return res, nil
 	}
 	uids, err := c.UIDSearch(&imap.SearchCriteria{}, nil).Wait()
 	if err != nil {

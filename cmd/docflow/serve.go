@@ -69,7 +69,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}()
 	}
 	if workers > 0 {
-		if err := startMailPollers(ctx, a); err != nil {
+		if err := startMailPollers(ctx, a, cfg); err != nil {
 			return err
 		}
 	}
@@ -139,7 +139,7 @@ review desk   %s/desk/  (sign in as %s, password %s)
 // with IDLE where the server supports it; mailboxes added, changed or
 // disabled through the API are followed within 30 s. Polls of one mailbox
 // never overlap, even across processes (a lock in PostgreSQL).
-func startMailPollers(ctx context.Context, a *app) error {
+func startMailPollers(ctx context.Context, a *app, cfg config.Config) error {
 	// Secrets stored in plain text or under a rotated-out key are sealed
 	// with the current key.
 	if n, err := a.store.ResealSecrets(ctx); err != nil {
@@ -148,6 +148,9 @@ func startMailPollers(ctx context.Context, a *app) error {
 		slog.Info("sealed stored secrets with the current master key", "count", n)
 	}
 	p := &mail.Poller{Store: a.store, Service: a.svc, RetryBackoff: time.Minute}
+	if cfg.SMTP.Relay != "" {
+		p.Replier = &mail.Replier{Relay: cfg.SMTP.Relay, From: cfg.SMTP.ReplyFrom, TLS: &tls.Config{MinVersion: tls.VersionTLS12}}
+	}
 	s := &mail.Supervisor{Poller: p, List: a.store.EnabledMailboxes, Refresh: 30 * time.Second}
 	go s.Run(ctx)
 	return nil

@@ -403,7 +403,7 @@ func (s *Store) MailMessages(ctx context.Context, tenantID, mailboxID string) ([
 		return nil, err
 	}
 	rows, err := s.pool.Query(ctx, `SELECT m.uidvalidity, m.uid, m.message_id, m.state, m.received_at, m.moved_at,
-			m.document_id::text, d.status,
+			coalesce(m.reply_state, ''), m.document_id::text, d.status,
 			coalesce((SELECT json_agg(json_build_object('document_id', c.id, 'file_name', c.file_name, 'status', c.status)
 				ORDER BY c.received_at, c.file_name) FROM documents c WHERE c.parent_id = d.id), '[]')
 		FROM mail_messages m JOIN documents d ON d.id = m.document_id AND d.tenant_id = m.tenant_id
@@ -417,7 +417,7 @@ func (s *Store) MailMessages(ctx context.Context, tenantID, mailboxID string) ([
 		var t mail.Taken
 		var uidv, uid int64
 		var state string
-		if err := rows.Scan(&uidv, &uid, &t.MessageID, &state, &t.ReceivedAt, &t.MovedAt, &t.DocumentID,
+		if err := rows.Scan(&uidv, &uid, &t.MessageID, &state, &t.ReceivedAt, &t.MovedAt, &t.Reply, &t.DocumentID,
 			&t.DocumentStatus, &t.Parts); err != nil {
 			return nil, err
 		}
@@ -426,4 +426,62 @@ func (s *Store) MailMessages(ctx context.Context, tenantID, mailboxID string) ([
 		out = append(out, t)
 	}
 	return out, rows.Err()
+}
+
+var _ mail.ReplyStore = (*Store)(nil)
+
+// PendingReplies lists the mailbox's messages whose answer is not decided,
+// with their email document and the documents it carried.
+func (s *Store) PendingReplies(ctx context.Context, mailboxID string) ([]mail.Pending, error) {
+	rows, err := s.pool.Query(ctx, `SELECT m.id, m.tenant_id, m.from_addr, m.subject, m.message_id,
+			d.file_name, d.document_type, d.status, d.refusal, d.refusal_message,
+			coalesce((SELECT json_agg(json_build_object('file_name', c.file_name, 'type', c.document_type, 'status', c.status,
+				'refusal', c.refusal, 'refusal_message', c.refusal_message) ORDER BY c.received_at, c.file_name)
+				FROM documents c WHERE c.parent_id = d.id), '[]')
+		FROM mail_messages m JOIN documents d ON d.id = m.document_id AND d.tenant_id = m.tenant_id
+		WHERE m.mailbox_id = $1 AND m.reply_state IS NULL ORDER BY m.received_at LIMIT 200`, mailboxID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []mail.Pending
+	for rows.Next() {
+		var p mail.Pending
+		var parts []struct {
+			FileName       string `json:"file_name"`
+			Type           string `json:"type"`
+			Status         string `json:"status"`
+			Refusal        string `json:"refusal"`
+			RefusalMessage string `json:"refusal_message"`
+		}
+		var status string
+		if err := rows.Scan(&p.RecordID, &p.TenantID, &p.From, &p.Subject, &p.MessageID, &p.Email.FileName, &p.Email.Type,
+			&status, &p.Email.Refusal, &p.Email.RefusalMessage, &parts); err != nil {
+			return nil, err
+		}
+		p.Email.Status = pipeline.Status(status)
+		for _, c := range parts {
+			p.Parts = append(p.Parts, mail.PendingDoc{FileName: c.FileName, Type: c.Type, Status: pipeline.Status(c.Status),
+				Refusal: c.Refusal, RefusalMessage: c.RefusalMessage})
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// SetReplyState decides a message's answer once.
+func (s *Store) SetReplyState(ctx context.Context, recordID, state string) (bool, error) {
+	q := `UPDATE mail_messages SET reply_state = $2, replied_at = CASE WHEN $2 = 'sent' THEN now() END
+		WHERE id = $1 AND reply_state IS NULL`
+	if state == "failed" { // a claimed answer whose sending failed
+		q = `UPDATE mail_messages SET reply_state = $2 WHERE id = $1 AND reply_state = 'sent'`
+	}
+	tag, err := s.pool.Exec(ctx, q, recordID, state)
+	return tag.RowsAffected() == 1, err
+}
+
+// SkipReplies decides the mailbox's pending answers as not needed.
+func (s *Store) SkipReplies(ctx context.Context, mailboxID string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE mail_messages SET reply_state = 'not_needed' WHERE mailbox_id = $1 AND reply_state IS NULL`, mailboxID)
+	return err
 }
