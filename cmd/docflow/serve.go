@@ -9,6 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"syscall"
 	"time"
 
 	"github.com/docflow/docflow/api"
@@ -150,6 +152,15 @@ func startMailPollers(ctx context.Context, a *app, cfg config.Config) error {
 	p := &mail.Poller{Store: a.store, Service: a.svc, RetryBackoff: time.Minute}
 	if cfg.SMTP.Relay != "" {
 		p.Replier = &mail.Replier{Relay: cfg.SMTP.Relay, From: cfg.SMTP.ReplyFrom, TLS: &tls.Config{MinVersion: tls.VersionTLS12}}
+	}
+	if os.Getenv("DOCFLOW_FAULT") == "mail-after-commit" {
+		// Fault injection for the tests that prove recovery (never set in
+		// production): the process is killed once a message's documents
+		// are committed, before the message is moved.
+		p.AfterCommit = func(mail.Message) error {
+			_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			select {}
+		}
 	}
 	s := &mail.Supervisor{Poller: p, List: a.store.EnabledMailboxes, Refresh: 30 * time.Second}
 	go s.Run(ctx)

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/docflow/docflow/keyring"
+	"github.com/docflow/docflow/mail"
+	"github.com/docflow/docflow/mail/dovecottest"
+	"github.com/docflow/docflow/pipeline/testdocs"
+	"github.com/docflow/docflow/storage/dbtest"
+	"github.com/docflow/docflow/storage/postgres"
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// TestMailProcessKilledBeforeMove kills a real docflow worker process
+// (SIGKILL) after a message's documents are committed and before the
+// message is moved, then starts it again: the message ends moved, with one
+// email document, processed.
+func TestMailProcessKilledBeforeMove(t *testing.T) {
+	imapServer := dovecottest.Start(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "docflow")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	key := make([]byte, keyring.KeySize)
+	rand.Read(key)
+	pgURL := dbtest.PostgresURL(t)
+	env := append(os.Environ(), "DOCFLOW_POSTGRES_URL="+pgURL, "DOCFLOW_MARIADB_DSN="+dbtest.MariaDBDSN(t),
+		"DOCFLOW_DATA_DIR="+filepath.Join(dir, "data"), "DOCFLOW_MASTER_KEY="+base64.StdEncoding.EncodeToString(key),
+		"DOCFLOW_ADDR=127.0.0.1:0", "DOCFLOW_WORKERS=2")
+	cmd := func(extra []string, args ...string) *exec.Cmd {
+		c := exec.Command(bin, args...)
+		c.Env = append(append([]string{}, env...), extra...)
+		var logs bytes.Buffer
+		c.Stdout, c.Stderr = &logs, &logs
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("%s logs:\n%s", args, logs.String())
+			}
+		})
+		return c
+	}
+	if err := cmd(nil, "migrate").Run(); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	pool, err := pgxpool.New(ctx, pgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	store := postgres.New(pool, nil)
+	keys, _ := keyring.New(key)
+	store.SetKeyring(keys)
+	tn, err := store.CreateTenant(ctx, "Agence Crash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.CreateMailbox(ctx, mail.Mailbox{TenantID: tn.ID, Host: imapServer.Host, Port: imapServer.Port, TLS: mail.NoTLS,
+		Username: imapServer.User, Password: imapServer.Password, ProcessedFolder: "Processed", FailedFolder: "Failed",
+		PollInterval: time.Second, Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := imapclient.DialInsecure(imapServer.Addr(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(imapServer.User, imapServer.Password).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	raw := testdocs.Email("crash@example.org", "contrat.pdf", testdocs.PDF(testdocs.Contract(testdocs.ValidContract("CM-2026-009001"))))
+	ap := c.Append("INBOX", int64(len(raw)), nil)
+	ap.Write(raw)
+	ap.Close()
+	if _, err := ap.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	count := func(q string) int {
+		var n int
+		if err := pool.QueryRow(ctx, q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	inbox := func() int {
+		st, err := c.Status("INBOX", &imap.StatusOptions{NumMessages: true}).Wait()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return int(*st.NumMessages)
+	}
+
+	crashing := cmd([]string{"DOCFLOW_FAULT=mail-after-commit"}, "serve", "--workers-only")
+	if err := crashing.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- crashing.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+			t.Fatalf("the worker ended with %v, want killed", err)
+		}
+	case <-time.After(60 * time.Second):
+		crashing.Process.Kill()
+		t.Fatal("the worker was not killed at the fault point")
+	}
+	if n := count("SELECT count(*) FROM mail_messages WHERE state = 'stored'"); n != 1 || inbox() != 1 {
+		t.Fatalf("after the kill: %d stored messages, %d in INBOX; want 1 and 1", n, inbox())
+	}
+
+	restarted := cmd(nil, "serve", "--workers-only")
+	if err := restarted.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		restarted.Process.Signal(syscall.SIGTERM)
+		restarted.Wait()
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	for count("SELECT count(*) FROM mail_messages WHERE state = 'moved'") != 1 ||
+		count("SELECT count(*) FROM documents WHERE parent_id IS NULL AND status = 'committed'") != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the restarted worker did not finish the message")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if n := count("SELECT count(*) FROM documents WHERE parent_id IS NULL"); n != 1 || inbox() != 0 {
+		t.Errorf("%d email documents, %d in INBOX; want 1 and 0", n, inbox())
+	}
+}
