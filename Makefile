@@ -27,7 +27,10 @@ BENCH_FLAGS   ?=
 GO_FILES_CMD = find . -name '*.go' -type f -not -path './.git/*' -not -path './vendor/*' \
 	-not -path '*/testdata/*' -not -path './tmp/*' -not -path './data/*' -print0
 
-.PHONY: help setup build run test bench fmt lint clean
+EVAL_DATASET  ?= evals/testdata/dataset
+EVAL_BASELINE ?= evals/baseline/rules.json
+
+.PHONY: help setup build run test eval eval-baseline bench fmt lint clean
 
 help: ## List the targets
 	@echo "Usage: make <target>   (environment: DOCFLOW_POSTGRES_URL, DOCFLOW_MARIADB_DSN, ...)"
@@ -43,9 +46,18 @@ run: setup build ## Set up, build, migrate, then serve (creates and prints a dem
 	$(BIN) migrate
 	$(BIN) serve --demo
 
-test: setup ## Set up, then go vet and all tests (database tests fail instead of skipping)
+test: setup build ## Set up, then go vet, all tests (database tests fail instead of skipping) and the evaluation gate
 	$(GO) vet $(PKGS)
 	DOCFLOW_TEST_REQUIRE_DB=1 DOCFLOW_TEST_REQUIRE_TOOLS=1 $(GO) test -count=1 -p 2 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) $(PKGS)
+	$(BIN) eval --dataset $(EVAL_DATASET) --config rules -q --md /dev/null --baseline $(EVAL_BASELINE)
+
+eval: build ## Evaluate the project's dataset (EVAL_DATASET=DIR, EVAL_FLAGS=...): reports in tmp/eval/
+	@mkdir -p tmp/eval
+	$(BIN) eval --dataset $(EVAL_DATASET) $(EVAL_FLAGS) --json tmp/eval/report.json --md tmp/eval/report.md --html tmp/eval/report.html --baseline $(EVAL_BASELINE)
+	@echo "reports: tmp/eval/report.{json,md,html}"
+
+eval-baseline: build ## Record the evaluation baseline again, after a change that is meant to move the figures
+	$(BIN) eval --dataset $(EVAL_DATASET) --config rules -q --json $(EVAL_BASELINE) --md $(basename $(EVAL_BASELINE)).md
 
 bench: setup ## Set up, then run the benchmarks (BENCH=regexp, PKGS=./bench/... to narrow)
 	$(GO) test -run='^$$' -bench='$(BENCH)' -benchmem -timeout $(BENCH_TIMEOUT) $(BENCH_FLAGS) $(PKGS)

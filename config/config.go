@@ -97,6 +97,10 @@ type LLM struct {
 	Vision string
 	// VisionPages bounds the pages sent as images (DOCFLOW_LLM_VISION_PAGES, default 2).
 	VisionPages int
+	// InputPrice and OutputPrice are the model's prices in USD per million
+	// input and output tokens, for the cost of each run
+	// (DOCFLOW_LLM_INPUT_PRICE, DOCFLOW_LLM_OUTPUT_PRICE; 0 = unknown).
+	InputPrice, OutputPrice float64
 	// EmbeddingsModel, when set, embeds documents through the provider's
 	// embeddings API (DOCFLOW_EMBEDDINGS_MODEL); else a local hashing
 	// embedder does.
@@ -172,6 +176,14 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		Model: get("DOCFLOW_LLM_MODEL", ""), Mode: get("DOCFLOW_LLM_MODE", "fallback"),
 		Concurrency: int(num("DOCFLOW_LLM_CONCURRENCY", 4)), EmbeddingsModel: get("DOCFLOW_EMBEDDINGS_MODEL", ""),
 		Vision: get("DOCFLOW_LLM_VISION", "off"), VisionPages: int(num("DOCFLOW_LLM_VISION_PAGES", 2))}
+	for name, dst := range map[string]*float64{"DOCFLOW_LLM_INPUT_PRICE": &c.LLM.InputPrice, "DOCFLOW_LLM_OUTPUT_PRICE": &c.LLM.OutputPrice} {
+		v := get(name, "0")
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 {
+			errs = append(errs, fmt.Sprintf("%s must be a price in USD per million tokens, not %q", name, v))
+		}
+		*dst = f
+	}
 	c.SMTP = SMTP{Addr: get("DOCFLOW_SMTP_ADDR", ""), Domain: get("DOCFLOW_SMTP_DOMAIN", "in.docflow.localhost"),
 		TLSCert: get("DOCFLOW_SMTP_TLS_CERT", ""), TLSKey: get("DOCFLOW_SMTP_TLS_KEY", ""), Relay: get("DOCFLOW_MAIL_RELAY", "")}
 	c.SMTP.ReplyFrom = get("DOCFLOW_MAIL_FROM", "docflow@"+c.SMTP.Domain)

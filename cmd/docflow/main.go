@@ -6,6 +6,8 @@
 //	docflow apikey create --tenant ID --role uploader|reviewer|admin [--json]
 //	docflow user create --tenant ID --email E --name N --role R [--json] < password
 //	docflow extract [--json] FILE...
+//	docflow eval --dataset DIR [--config rules|llm|crosscheck] [--baseline R.json] [--compare A,B] ...
+//	docflow eval export-corrections --tenant ID --dir DIR
 //	docflow replay --dataset DIR --uploader-key K --reviewer-key K [--url URL]
 //	docflow dataset export --tenant ID --dir DIR
 //	docflow summaries rebuild [--tenant ID]
@@ -28,6 +30,8 @@ const usage = `usage:
   docflow tenant create NAME [--json]
   docflow apikey create --tenant ID --role uploader|reviewer|admin [--json]
   docflow extract [--json] FILE...
+  docflow eval --dataset DIR [--config rules|llm|crosscheck] [--baseline R.json] [--compare A,B] ...
+  docflow eval export-corrections --tenant ID --dir DIR
   docflow replay --dataset DIR --uploader-key K --reviewer-key K [--url URL]
   docflow dataset export --tenant ID --dir DIR
   docflow summaries rebuild [--tenant ID]
@@ -64,6 +68,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return summariesCmd(ctx, rest, stdout)
 	case "dataset":
 		return datasetCmd(ctx, rest, stdout)
+	case "eval":
+		return evalCmd(ctx, rest, stdout, stderr)
 	case "replay":
 		return replay(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":

@@ -29,33 +29,57 @@ import (
 // newAnalyzer wires the read, classify, extract and validate stages: the
 // offline rules extractor, cross-checked with a model when one is configured.
 func newAnalyzer(cfg config.Config, cache llm.Cache, examples llm.ExampleSource) (pipeline.Analyzer, error) {
-	an := pipeline.Analyzer{
+	backend, err := newBackend(cfg)
+	if err != nil || backend == nil {
+		return rulesAnalyzer(cfg), err
+	}
+	return modelAnalyzer(cfg, backend, cache, examples, crosscheck.Mode(cfg.LLM.Mode)), nil
+}
+
+// rulesAnalyzer reads with the offline rules extractor alone.
+func rulesAnalyzer(cfg config.Config) pipeline.Analyzer {
+	return pipeline.Analyzer{
 		Reader:     reader.New(reader.Config{MaxBytes: cfg.MaxUploadBytes}),
 		Classifier: classify.New(),
 		Extractor:  rules.New(),
 		Validator:  validate.New(validate.DefaultConfig()),
 	}
+}
+
+// newBackend returns the configured model provider, or nil when none is.
+func newBackend(cfg config.Config) (llm.Backend, error) {
 	if !cfg.LLM.Enabled() {
-		return an, nil
+		return nil, nil
 	}
-	var backend llm.Backend = llm.NewOpenAI(llm.OpenAIConfig{BaseURL: cfg.LLM.BaseURL, APIKey: cfg.LLM.APIKey,
-		Timeout: cfg.LLM.Timeout, JSONMode: cfg.LLM.JSONMode})
 	if cfg.LLM.Provider == "anthropic" {
-		b, err := llm.NewAnthropic(llm.AnthropicConfig{BaseURL: cfg.LLM.BaseURL, APIKey: cfg.LLM.APIKey,
+		return llm.NewAnthropic(llm.AnthropicConfig{BaseURL: cfg.LLM.BaseURL, APIKey: cfg.LLM.APIKey,
 			Model: cfg.LLM.Model, Timeout: cfg.LLM.Timeout})
-		if err != nil {
-			return an, err
-		}
-		backend = b
 	}
-	model := &llm.Extractor{Model: cfg.LLM.Model, Cache: cache, Examples: examples, Backend: backend}
-	if cfg.LLM.Vision != "off" {
+	return llm.NewOpenAI(llm.OpenAIConfig{BaseURL: cfg.LLM.BaseURL, APIKey: cfg.LLM.APIKey,
+		Timeout: cfg.LLM.Timeout, JSONMode: cfg.LLM.JSONMode}), nil
+}
+
+// modelExtractor is the model's extractor on backend.
+func modelExtractor(cfg config.Config, backend llm.Backend, cache llm.Cache, examples llm.ExampleSource) *llm.Extractor {
+	model := &llm.Extractor{Model: cfg.LLM.Model, Cache: cache, Examples: examples, Backend: backend,
+		InputPrice: cfg.LLM.InputPrice, OutputPrice: cfg.LLM.OutputPrice}
+	if cfg.LLM.Vision != "off" && cfg.LLM.Vision != "" {
 		model.Vision, model.MaxImages = llm.Vision(cfg.LLM.Vision), cfg.LLM.VisionPages
+	}
+	return model
+}
+
+// modelAnalyzer reads with the rules cross-checked with the model on
+// backend, asked as mode says.
+func modelAnalyzer(cfg config.Config, backend llm.Backend, cache llm.Cache, examples llm.ExampleSource, mode crosscheck.Mode) pipeline.Analyzer {
+	an := rulesAnalyzer(cfg)
+	model := modelExtractor(cfg, backend, cache, examples)
+	if model.Vision != "" {
 		an.Reader = reader.New(reader.Config{MaxBytes: cfg.MaxUploadBytes, PageImages: cfg.LLM.VisionPages})
 	}
-	an.Extractor = &crosscheck.Extractor{Rules: rules.New(), Mode: crosscheck.Mode(cfg.LLM.Mode), LLM: model,
+	an.Extractor = &crosscheck.Extractor{Rules: rules.New(), Mode: mode, LLM: model,
 		Breaker: &crosscheck.Breaker{Threshold: 5, Cooldown: time.Minute}}
-	return an, nil
+	return an
 }
 
 // app is docflow with its connections open.

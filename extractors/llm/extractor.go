@@ -26,7 +26,7 @@ const Confidence = 0.8
 type Extractor struct {
 	Backend Backend
 	Model   string
-	// Prices in EUR per million input and output tokens, for the cost
+	// Prices in USD per million input and output tokens, for the cost
 	// estimate of each run; zero when unknown.
 	InputPrice, OutputPrice float64
 	// MaxChars bounds the document text sent (default 60000 characters).
