@@ -164,18 +164,38 @@ func workerName(d *doc) found {
 
 // inWorkerSection reports whether a line lies under a heading of the
 // worker's section, within a few lines and with no other heading between.
+// The specks a scan prints beside a heading are not part of it.
 func (d *doc) inWorkerSection(li int) bool {
 	for i := li - 1; i >= 0 && i >= li-8; i-- {
-		f := d.lines[i].fold
+		raw := d.withoutSpecks(i)
+		f := fold(raw)
 		if reWorkerHeading.MatchString(f) {
 			return true
 		}
 		t := strings.TrimSpace(f)
-		if t != "" && !strings.Contains(t, ":") && strings.ToUpper(string(d.lines[i].raw)) == string(d.lines[i].raw) {
+		if t != "" && !strings.Contains(t, ":") && strings.ToUpper(raw) == raw {
 			return false // another heading in capitals
 		}
 	}
 	return false
+}
+
+// withoutSpecks returns the raw text of line i without the cells that hold
+// fewer than three letters or digits: the marks and stray letters OCR reads
+// from the dust, the rules and the box edges of a scan ("SALARIÉ   oo   |").
+// A line made only of such cells is returned as it is.
+func (d *doc) withoutSpecks(i int) string {
+	raw := d.lines[i].raw
+	var kept []string
+	for _, c := range cells(raw, gap) {
+		if cell := string(raw[c[0]:c[1]]); countAlnum(cell) >= 3 {
+			kept = append(kept, cell)
+		}
+	}
+	if len(kept) == 0 {
+		return string(raw)
+	}
+	return strings.Join(kept, "   ")
 }
 
 // plausiblePerson accepts two to six words of letters.

@@ -21,6 +21,9 @@ func personName(s string) string {
 		}
 		s = t
 	}
+	if m := reSurnameFirst.FindStringSubmatch(s); m != nil {
+		s = m[2] + " " + m[1] // "Kowalski, Jan", as payroll exports print names
+	}
 	words := strings.Fields(s)
 	if len(words) < 2 {
 		return s
@@ -49,6 +52,10 @@ func personName(s string) string {
 	}
 	return strings.Join(words, " ")
 }
+
+// reSurnameFirst is a name printed "Surname, First names": one surname,
+// a comma, one or two capitalised first names.
+var reSurnameFirst = regexp.MustCompile(`^(\p{Lu}[\p{L}'’-]+),\s*(\p{Lu}[\p{L}'’-]*(?:\s\p{Lu}[\p{L}'’-]*)?)$`)
 
 // isUpperWord reports whether w has at least two letters, all upper case.
 func isUpperWord(w string) bool {

@@ -231,7 +231,9 @@ var reSIRETLabel = regexp.MustCompile(`siret|siren`)
 // prose and OCR print them ("SIRET 308 105" then "964 00008" on the next
 // line, "541   864   872   08862"), are joined only when they make exactly
 // the 14 digits of a SIRET in groups of 3, 3, 3 and 5 digits (or 9 and 5),
-// after a SIRET label; so is a number on the line after its label.
+// after a SIRET label; so is a number on the line after its label, and so
+// are groups that OCR split with a stray mark wedged between two digits
+// ("732.829 320:00074").
 func siretAfter(raw []rune, i int, siret bool) (int, int, bool) {
 	start, wrapped := -1, false
 	for j := i; j < len(raw) && j <= i+40; j++ {
@@ -281,11 +283,17 @@ func siretAfter(raw []rune, i int, siret bool) (int, int, bool) {
 			k++
 			width++
 		}
+		misread := false
+		if k == j && k+1 < len(raw) && strings.ContainsRune(misreadSeparators, raw[k]) && isDigit(raw[k+1]) {
+			// One mark wedged between two digits: OCR's reading of a
+			// dot or a speck ("320:00074"). It joins like a wide gap.
+			k, width, misread = k+1, 1, true
+		}
 		if k >= len(raw) || raw[k] < '0' || raw[k] > '9' || newlines > 1 {
 			break
 		}
 		gapText := string(raw[j:k])
-		tight := width <= 2 && !strings.ContainsRune(gapText, '\t')
+		tight := width <= 2 && !strings.ContainsRune(gapText, '\t') && !misread
 		if !tight && strings.ContainsRune(gapText, '.') {
 			break // a wide gap holds white space only
 		}
@@ -321,6 +329,13 @@ func siretAfter(raw []rune, i int, siret bool) (int, int, bool) {
 	}
 	return 0, 0, false
 }
+
+// misreadSeparators are the marks OCR reads for a dot or a speck between
+// two groups of digits. Wedged between digits, with no space around, they
+// never separate two numbers as printed ("789, 75001" does).
+const misreadSeparators = ":,;'’‘-_"
+
+func isDigit(r rune) bool { return r >= '0' && r <= '9' }
 
 // cutDigits returns where the n-th digit from start ends.
 func cutDigits(raw []rune, start, n int) int {

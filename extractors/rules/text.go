@@ -288,11 +288,18 @@ func position(starts []int, r int) (int, int) {
 	return li, r - starts[li]
 }
 
+// valueEdges is the punctuation that never begins or ends a value but is
+// often left around one: the separators between a label and its value
+// (":", "=", "|", dashes), quotation marks, typographic ones included
+// ("’: Saumur" where OCR read a speck before the colon), brackets, and the
+// bullets and specks OCR prints at the edge of a box.
+const valueEdges = " ,;:|.-–—=»«\"'()’‘‛“”„‚‹›´`*•·~_"
+
 // clean trims a value of white space and of the punctuation around it, and
 // collapses runs of spaces.
 func clean(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
-	return strings.Trim(s, " ,;:|.-–—»«\"'()")
+	return strings.Trim(s, valueEdges)
 }
 
 // flat returns the folded and raw text with line ends turned into spaces,

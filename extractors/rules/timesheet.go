@@ -88,11 +88,44 @@ func tsContractNumber(d *doc) found {
 			return found{value: n, text: v, line: li, conf: 0.85}
 		}
 	}
+	for _, re := range []*regexp.Regexp{colContract, colContractWeak} {
+		if f := d.tableColumn(re, contractCell); f.value != "" {
+			return f
+		}
+	}
 	return found{}
+}
+
+// contractCell reads a contract number from a table cell that holds only
+// one: at least three digits, and not a date, a time of day or an amount
+// ("Quai 2", "7,50" are no contract numbers).
+func contractCell(v string) string {
+	v = clean(v)
+	n := numberToken(v)
+	if n == "" || n != v || len(digitsOf(n)) < 3 || len(findDates(fold(v), 0)) > 0 || reAmount.MatchString(v) {
+		return ""
+	}
+	return n
+}
+
+// reAmount is a cell that holds an amount or a time of day, not a code.
+var reAmount = regexp.MustCompile(`^\d{1,3}(?:[.,:h]\d{1,2})?$`)
+
+// workerCell reads a person's name from a table cell.
+func workerCell(v string) string {
+	if n := personName(v); plausiblePerson(n) {
+		return n
+	}
+	return ""
 }
 
 // tsWorker finds the worker's name.
 func tsWorker(d *doc) found {
+	// A worker column first: in a table's heading line, the cell after
+	// a worker label is the next heading, not a name.
+	if f := d.tableColumn(colWorker, workerCell); f.value != "" {
+		return f
+	}
 	for _, f := range d.labelled(lblTSWorker) {
 		if v := personName(f.value); plausiblePerson(v) {
 			f.value = v
@@ -195,6 +228,137 @@ func (d *doc) columnValue(re *regexp.Regexp) (string, int) {
 		}
 	}
 	return "", -1
+}
+
+// Column headings of the tables that timesheets and time-clock exports
+// print one row per day in, matched against a whole heading cell (folded,
+// without the punctuation around it). They name the worker or the contract
+// in the words of French and English exports and payroll tools.
+var (
+	// colWorker heads the worker's full name.
+	colWorker = column(`nom\s*(?:et|&|/|,)?\s*prenoms?|prenoms?\s*(?:et|&|/|,)?\s*nom|nom\s+complet|` +
+		`nom\s+(?:du\s+|de\s+l'\s*|de\s+la\s+|de\s+l\s+)?(?:salariee?|interimaire|collaborat(?:eur|rice)|intervenante?|agent|employee?)|` +
+		`(?:salariee?|interimaire|collaborat(?:eur|rice)|intervenante?|employee?|personne|agent)(?:\s+interimaire)?(?:\(e\))?|` +
+		`(?:temporary\s+|temp\s+|agency\s+|contract\s+)?(?:employee|worker|staff(?:\s+member)?|associate|assignee|contractor|temp|candidate|operative|resource|talent)(?:'s)?(?:\s+(?:full\s+)?name)?|` +
+		`(?:full\s+)?name|name\s+of\s+(?:the\s+)?(?:employee|worker)`)
+	// colContract heads the contract's or the assignment's number.
+	colContract = column(colNumberBefore + `(?:contrat(?:\s+de\s+mission)?|contract|assignment|placement|booking|purchase\s+order|p\.?o\.?|bon\s+de\s+commande)` + colNumberAfter)
+	// colContractWeak heads a column that may hold the contract number or
+	// something else (a mission's description, an order's rank): its cells
+	// are read only when no column of colContract is found.
+	colContractWeak = column(colNumberBefore + `(?:mission|job|order|commande|engagement)` + colNumberAfter + `|reference|ref`)
+)
+
+// The words of a number's heading before and after what it numbers: "N°
+// de contrat", "Réf. contrat", "Contract #", "Assignment ID".
+const (
+	colNumberBefore = `(?:(?:n°|no\.?|nr\.?|num(?:ero)?\.?|#|ref(?:erence)?\.?|id|code)\s*(?:de\s+(?:la\s+|l'\s*)?|du\s+|d'\s*)?)?`
+	colNumberAfter  = `(?:\s*(?:n°|no\.?|nr\.?|num(?:ero|ber)?\.?|#|id|ref(?:erence)?\.?|code))?`
+)
+
+// column compiles the pattern of a whole heading cell.
+func column(pattern string) *regexp.Regexp {
+	return regexp.MustCompile(`^(?:` + pattern + `)$`)
+}
+
+// headingCell folds a heading cell and trims the punctuation around it
+// ("N° contrat :", "Employee #" keeps its "#").
+func headingCell(h string) string {
+	h = strings.Join(strings.Fields(fold(h)), " ")
+	h = strings.TrimRight(strings.TrimLeft(h, " :.-*_"), " :.-*_")
+	return strings.ReplaceAll(h, "n °", "n°")
+}
+
+// tableColumn reads the column under heading re of a table: a line of at
+// least three heading cells without digits (cells split by tabs, bars or
+// runs of spaces), then rows of cells under it. read turns a cell into a
+// value ("" for none). The value is the first row's; its confidence is
+// lower when the rows of the column disagree.
+func (d *doc) tableColumn(re *regexp.Regexp, read func(string) string) found {
+	for i, l := range d.lines {
+		delimited := strings.ContainsAny(string(l.raw), "\t|")
+		var heads []string
+		var cols [][2]int
+		if delimited {
+			heads = splitDelimited(l.raw)
+		} else {
+			cols = cells(l.raw, 2)
+			for _, c := range cols {
+				heads = append(heads, string(l.raw[c[0]:c[1]]))
+			}
+		}
+		nonEmpty := 0
+		for _, h := range heads {
+			if strings.TrimSpace(h) != "" {
+				nonEmpty++
+			}
+		}
+		if nonEmpty < 3 || strings.ContainsAny(rePercent.ReplaceAllString(string(l.raw), ""), "0123456789") {
+			continue // not a heading line: it holds values
+		}
+		for ci, h := range heads {
+			if !re.MatchString(headingCell(h)) {
+				continue
+			}
+			if f := d.columnCells(i, ci, cols, delimited, read); f.value != "" {
+				return f
+			}
+		}
+	}
+	return found{}
+}
+
+// rePercent is a rate in a heading ("Heures sup. 25 %"), the one number
+// a heading line may hold.
+var rePercent = regexp.MustCompile(`\d+\s*%`)
+
+// columnCells reads the cells of column ci in the rows under heading line
+// hi, up to the end of the table. The first cell that holds something must
+// read as a value (else the heading is no column's: a label beside its
+// value, a form's key); later ones that do not are skipped (a "Total" row).
+func (d *doc) columnCells(hi, ci int, cols [][2]int, delimited bool, read func(string) string) found {
+	var f found
+	agree, rows := true, 0
+	for k := hi + 1; k < len(d.lines) && k <= hi+62; k++ {
+		raw := d.lines[k].raw
+		isRow := !d.blank(k)
+		if delimited {
+			isRow = isRow && strings.ContainsAny(string(raw), "\t|")
+		} else {
+			isRow = isRow && len(cells(raw, 2)) >= 3
+		}
+		if !isRow {
+			if rows > 0 {
+				break // the table is over
+			}
+			continue
+		}
+		cell := ""
+		if delimited {
+			if cs := splitDelimited(raw); ci < len(cs) {
+				cell = cs[ci]
+			}
+		} else {
+			cell, _ = d.cellAt(k, cols[ci][0], 2, 2)
+		}
+		rows++
+		v := read(cell)
+		if v == "" {
+			if f.value == "" && strings.TrimSpace(cell) != "" {
+				return found{}
+			}
+			continue
+		}
+		if f.value == "" {
+			f = found{value: v, text: strings.TrimSpace(cell), line: k, conf: 0.85}
+		} else if !strings.EqualFold(strings.Join(strings.Fields(v), ""), strings.Join(strings.Fields(f.value), "")) {
+			agree = false
+		}
+	}
+	if !agree {
+		f.conf = 0.6
+	}
+	return f
 }
 
 // splitDelimited splits a line on tabs or " | ".
@@ -572,19 +736,73 @@ func hoursOutside(s string, ds []dateMatch) []hoursToken {
 }
 
 // totalHours reads the total as printed: the largest amount on a "total"
-// line (a grand total beats weekly subtotals).
+// line (a grand total beats weekly subtotals). A total printed as a label
+// ("Total des heures : 36,00", a "Total" row or cell) wins over one that a
+// sentence mentions ("soit un total de 36 heures", "indiquez un total de
+// 60 heures"), which is read only when the document prints none as a label:
+// a sentence may be a note or an instruction rather than the document's
+// own figure.
 func totalHours(d *doc, year int) (float64, found, bool) {
+	if v, f, ok := totalOn(d, year, true); ok {
+		return v, f, ok
+	}
+	return totalOn(d, year, false)
+}
+
+// reTotalLabel is "total" used as a label: at the start of a cell, or
+// after the few words a label puts before it ("Total", "Nombre total
+// d'heures", "Heures totales", "Grand total", "Sous-total", "Weekly
+// total", "Total hours").
+var reTotalLabel = regexp.MustCompile(`(?:^|\t|\||;|\s{2,})\s*[-*•·=#>]*\s*(?:` + totalLabelWords + `\s*){0,3}total`)
+
+// totalLabel reports whether a line prints its total as a label: "total"
+// at the start of a cell (reTotalLabel), then the amount after a
+// separator (a colon, a tab, a bar, a gap) or after at most three words
+// ("Total des heures 36", "Total 35,00"); "Le total à retenir par le
+// robot est de 60 heures" is a sentence.
+func totalLabel(f string) bool {
+	m := reTotalLabel.FindStringIndex(f)
+	if m == nil {
+		return false
+	}
+	rest := strings.TrimLeftFunc(f[m[1]:], unicode.IsLetter) // "totales"
+	if i := strings.IndexAny(rest, "0123456789"); i >= 0 {
+		rest = rest[:i]
+	}
+	return strings.ContainsAny(rest, ":=\t|") || strings.Contains(rest, "  ") || len(strings.Fields(rest)) <= 3
+}
+
+// totalLabelWords are the words a label of the total may put before it.
+const totalLabelWords = `(?:nombre|nbre|nb|heures?|hours?|hrs|h|grand|sous-|sub-?|weekly|week|monthly|month|semaines?|hebdomadaire|mensuel|mois|general|cumul|overall|temps|time|le|la|the|de|du|des|d'|of|en|in)`
+
+// reTotalOrder is a total that a sentence asks for rather than states: an
+// order ("indiquez un total de 60 heures", "please set the total to 60")
+// is no figure of the document.
+var reTotalOrder = regexp.MustCompile(`\b(?:indiquez|inscrivez|mettez|ecrivez|saisissez|renseignez|declarez|reportez|retenez|utilisez|considerez|remplacez|corrigez|modifiez|portez|affichez|retournez|renvoyez|donnez|fixez|extrayez|indiquer|inscrire|mettre|ecrire|saisir|renseigner|declarer|reporter|retenir|utiliser|considerer|remplacer|corriger|modifier|porter|afficher|retourner|renvoyer|donner|fixer|extraire)\b[^.!?]*\btotal|` +
+	`(?:^|[.!?:;]\s*|\b(?:please|must|should|shall|always|now)\s+)(?:set|enter|write|report|use|record|change|replace|output|return|put|make|fill\s+in|give|show|extract|treat|state)\b[^.!?]*\btotal`)
+
+// totalOn reads the largest total of the lines whose total is a label
+// (labels) or of the others.
+func totalOn(d *doc, year int, labels bool) (float64, found, bool) {
 	best, ok := 0.0, false
 	var src found
 	for i, l := range d.lines {
-		if !reTotalKey.MatchString(l.fold) {
+		if !reTotalKey.MatchString(l.fold) || totalLabel(l.fold) != labels {
+			continue
+		}
+		if !labels && reTotalOrder.MatchString(l.fold) {
 			continue
 		}
 		toks := hoursOutside(l.fold, findDates(l.fold, year))
 		at := i
 		if len(toks) == 0 && i+1 < len(d.lines) {
-			toks = hoursOutside(d.lines[i+1].fold, findDates(d.lines[i+1].fold, year))
-			at = i + 1
+			// The amount under its label, unless the line is a table's
+			// heading ("Date  Début  Fin  Total jour") over a dated row.
+			next := d.lines[i+1].fold
+			if ds := findDates(next, year); len(ds) == 0 || !reDateHead.MatchString(l.fold) {
+				toks = hoursOutside(next, ds)
+				at = i + 1
+			}
 		}
 		for k := len(toks) - 1; k >= 0; k-- {
 			t := toks[k]
