@@ -30,7 +30,10 @@ GO_FILES_CMD = find . -name '*.go' -type f -not -path './.git/*' -not -path './v
 EVAL_DATASET  ?= evals/testdata/dataset
 EVAL_BASELINE ?= evals/baseline/rules.json
 
-.PHONY: help setup build run test eval eval-baseline bench fmt lint clean
+FUZZTIME      ?= 30s
+FUZZ          ?= .
+
+.PHONY: help setup build run test eval eval-baseline bench fuzz vulncheck fmt lint clean
 
 help: ## List the targets
 	@echo "Usage: make <target>   (environment: DOCFLOW_POSTGRES_URL, DOCFLOW_MARIADB_DSN, ...)"
@@ -48,6 +51,7 @@ run: setup build ## Set up, build, migrate, then serve (creates and prints a dem
 
 test: setup build ## Set up, then go vet, all tests (database tests fail instead of skipping) and the evaluation gate
 	$(GO) vet $(PKGS)
+	scripts/govulncheck.sh
 	DOCFLOW_TEST_REQUIRE_DB=1 DOCFLOW_TEST_REQUIRE_TOOLS=1 $(GO) test -count=1 -p 2 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) $(PKGS)
 	$(BIN) eval --dataset $(EVAL_DATASET) --config rules -q --md /dev/null --baseline $(EVAL_BASELINE)
 
@@ -58,6 +62,12 @@ eval: build ## Evaluate the project's dataset (EVAL_DATASET=DIR, EVAL_FLAGS=...)
 
 eval-baseline: build ## Record the evaluation baseline again, after a change that is meant to move the figures
 	$(BIN) eval --dataset $(EVAL_DATASET) --config rules -q --json $(EVAL_BASELINE) --md $(basename $(EVAL_BASELINE)).md
+
+fuzz: ## Run every fuzz target in turn for FUZZTIME each (FUZZ=regexp picks targets, PKGS narrows)
+	FUZZTIME=$(FUZZTIME) FUZZ='$(FUZZ)' scripts/fuzz.sh $(PKGS)
+
+vulncheck: ## govulncheck against a pinned, offline vulnerability database (DOCFLOW_VULN_STRICT=1: fail on the standard library's too)
+	scripts/govulncheck.sh
 
 bench: setup ## Set up, then run the benchmarks (BENCH=regexp, PKGS=./bench/... to narrow)
 	$(GO) test -run='^$$' -bench='$(BENCH)' -benchmem -timeout $(BENCH_TIMEOUT) $(BENCH_FLAGS) $(PKGS)

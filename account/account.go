@@ -27,11 +27,19 @@ type User struct {
 	Email    string        `json:"email"`
 	Name     string        `json:"name"`
 	Role     pipeline.Role `json:"role"`
-	// PasswordHash is the argon2id hash in PHC form (see HashPassword).
+	// PasswordHash is the argon2id hash in PHC form (see HashPassword);
+	// empty for a person who signs in only through single sign-on.
 	PasswordHash string     `json:"-"`
 	CreatedAt    time.Time  `json:"created_at"`
 	DisabledAt   *time.Time `json:"disabled_at,omitempty"`
+	// SSOIssuer and SSOSubject name the person at their OpenID provider
+	// (the ID token's iss and sub) when they sign in through it.
+	SSOIssuer  string `json:"sso_issuer,omitempty"`
+	SSOSubject string `json:"-"`
 }
+
+// SSO reports whether the user signs in through an OpenID provider.
+func (u User) SSO() bool { return u.SSOSubject != "" }
 
 // Principal returns who the user is to the pipeline.
 func (u User) Principal() pipeline.Principal {
@@ -48,7 +56,8 @@ func NormalizeEmail(email string) (string, error) {
 	return e, nil
 }
 
-// Check tells whether u may be stored: a tenant, an email, a name, a known role.
+// Check tells whether u may be stored: a tenant, an email, a name, a known
+// role, and a password or a single sign-on identity.
 func (u User) Check() error {
 	switch {
 	case u.TenantID == "":
@@ -57,8 +66,10 @@ func (u User) Check() error {
 		return fmt.Errorf("%w: a user needs a name", derrors.InvalidArgument)
 	case !pipeline.ValidRole(u.Role):
 		return fmt.Errorf("%w: role %q: want uploader, reviewer, admin or auditor", derrors.InvalidArgument, u.Role)
-	case u.PasswordHash == "":
+	case u.PasswordHash == "" && !u.SSO():
 		return fmt.Errorf("%w: a user needs a password", derrors.InvalidArgument)
+	case (u.SSOIssuer == "") != (u.SSOSubject == ""):
+		return fmt.Errorf("%w: a single sign-on identity needs an issuer and a subject", derrors.InvalidArgument)
 	}
 	_, err := NormalizeEmail(u.Email)
 	return err

@@ -3,9 +3,9 @@ package api
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
+	"github.com/docflow/docflow/authz"
 	"github.com/docflow/docflow/derrors"
 	"github.com/docflow/docflow/pipeline"
 	"github.com/gin-gonic/gin"
@@ -33,14 +33,19 @@ func (s *Server) authenticate(c *gin.Context) {
 	c.Next()
 }
 
-// allow lets only the given roles through.
-func allow(roles ...pipeline.Role) gin.HandlerFunc {
+// allow lets through only the roles that the authz matrix allows to
+// perform a, and API keys whose scopes (when they have any) include a. It
+// runs before the handler looks anything up, so a refused caller learns
+// nothing of the object.
+func allow(a authz.Action) gin.HandlerFunc {
+	scope := scoped(a)
 	return func(c *gin.Context) {
-		if p := principal(c); !slices.Contains(roles, p.Role) {
-			writeProblem(c, fmt.Errorf("%w: role %s may not do this", derrors.Forbidden, p.Role))
+		p := principal(c)
+		if !authz.Can(p.Role, a) {
+			writeProblem(c, fmt.Errorf("%w: role %s may not %s", derrors.Forbidden, p.Role, a))
 			return
 		}
-		c.Next()
+		scope(c)
 	}
 }
 

@@ -56,7 +56,7 @@ func setup(t testing.TB, opts envOptions) *env {
 		LLMQueue: opts.llmQueue, Similarity: opts.similarity, NoWorkers: opts.noWorkers})
 	e := &env{t: t, stack: st, pool: st.Pool, records: st.Records, dataDir: st.DataDir,
 		svc: st.Service, store: st.Store, river: st.River}
-	e.server = httptest.NewServer(api.New(e.svc, e.store, api.WithSummaries(e.records), api.WithMailboxes(e.store), api.WithInboundAddresses(e.store, "in.docflow.test")))
+	e.server = httptest.NewServer(api.New(e.svc, e.store, api.WithSummaries(e.records), api.WithMailboxes(e.store), api.WithInboundAddresses(e.store, "in.docflow.test"), api.WithKeys(e.store)))
 	t.Cleanup(e.server.Close)
 	e.client = &http.Client{Transport: contractChecker(t, http.DefaultTransport), Timeout: 30 * time.Second}
 	return e

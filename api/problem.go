@@ -39,8 +39,8 @@ func handle(fn func(*gin.Context) error) gin.HandlerFunc {
 
 func writeProblem(c *gin.Context, err error) {
 	status, code := derrors.ToStatus(err)
-	if errors.Is(err, errMethodNotAllowed) {
-		status, code = http.StatusMethodNotAllowed, "method_not_allowed"
+	if st, cd, ok := problemStatus(err); ok {
+		status, code = st, cd
 	}
 	p := Problem{
 		Type:     "https://docflow.dev/problems/" + code,

@@ -9,7 +9,9 @@ import (
 	_ "embed"
 	"net/http"
 
+	"github.com/docflow/docflow/authz"
 	"github.com/docflow/docflow/pipeline"
+	"github.com/docflow/docflow/ratelimit"
 	"github.com/gin-gonic/gin"
 )
 
@@ -32,6 +34,8 @@ type Server struct {
 	mailboxes     Mailboxes
 	inbound       InboundAddresses
 	inboundDomain string
+	keys          Keys
+	limiter       *ratelimit.Limiter
 }
 
 // New returns the HTTP handler of the API.
@@ -42,7 +46,7 @@ func New(svc *pipeline.Service, auth Authenticator, opts ...Option) http.Handler
 		o(s)
 	}
 	r := gin.New()
-	r.Use(gin.Recovery())
+	r.Use(gin.Recovery(), securityHeaders)
 	r.MaxMultipartMemory = 8 << 20
 	r.NoRoute(handle(func(*gin.Context) error { return errRouteNotFound }))
 	r.NoMethod(handle(func(*gin.Context) error { return errMethodNotAllowed }))
@@ -51,37 +55,41 @@ func New(svc *pipeline.Service, auth Authenticator, opts ...Option) http.Handler
 	return r
 }
 
-// routes registers every route in one place.
+// routes registers every route in one place, each with the authz action
+// that it performs.
 func (s *Server) routes(r *gin.Engine) {
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/v1/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openapiYAML) })
 
-	all := []pipeline.Role{pipeline.RoleUploader, pipeline.RoleReviewer, pipeline.RoleAdmin, pipeline.RoleAuditor}
-	reviewers := []pipeline.Role{pipeline.RoleReviewer, pipeline.RoleAdmin, pipeline.RoleAuditor}
-	v1 := r.Group("/v1", s.authenticate)
-	v1.POST("/documents", allow(pipeline.RoleUploader, pipeline.RoleAdmin), handle(s.uploadDocument))
-	v1.GET("/documents", allow(all...), handle(s.listDocuments))
-	v1.GET("/documents/:id", allow(all...), handle(s.getDocument))
-	v1.GET("/documents/:id/audit", allow(reviewers...), handle(s.getDocumentAudit))
-	v1.GET("/reviews", allow(reviewers...), handle(s.listReviews))
-	v1.POST("/reviews/:id/claim", allow(pipeline.RoleReviewer), handle(s.claimReview))
-	v1.POST("/reviews/:id/release", allow(pipeline.RoleReviewer, pipeline.RoleAdmin), handle(s.releaseReview))
-	v1.POST("/reviews/:id/approve", allow(pipeline.RoleReviewer), handle(s.approveReview))
-	v1.POST("/reviews/:id/reject", allow(pipeline.RoleReviewer), handle(s.rejectReview))
-	v1.GET("/contracts/:contract_number", allow(all...), handle(s.getContract))
-	v1.GET("/timesheets", allow(all...), handle(s.listTimesheets))
-	v1.GET("/contracts/:contract_number/months", allow(all...), handle(s.listContractMonths))
-	v1.GET("/summaries/weekly-hours", allow(all...), handle(s.listWeeklyHours))
-	v1.GET("/audit", allow(pipeline.RoleAdmin, pipeline.RoleAuditor), handle(s.listAudit))
-	v1.GET("/corrections", allow(pipeline.RoleAdmin, pipeline.RoleAuditor), handle(s.listCorrections))
-	v1.GET("/settings", allow(pipeline.RoleAdmin), handle(s.getSettings))
-	v1.PUT("/settings", allow(pipeline.RoleAdmin), handle(s.putSettings))
-	v1.POST("/mailboxes", allow(pipeline.RoleAdmin), handle(s.createMailbox))
-	v1.GET("/mailboxes", allow(pipeline.RoleAdmin, pipeline.RoleAuditor), handle(s.listMailboxes))
-	v1.GET("/mailboxes/:id", allow(pipeline.RoleAdmin, pipeline.RoleAuditor), handle(s.getMailbox))
-	v1.PATCH("/mailboxes/:id", allow(pipeline.RoleAdmin), handle(s.updateMailbox))
-	v1.GET("/mailboxes/:id/messages", allow(pipeline.RoleAdmin, pipeline.RoleAuditor), handle(s.listMailMessages))
-	v1.GET("/mailboxes/:id/failures", allow(pipeline.RoleAdmin, pipeline.RoleAuditor), handle(s.listMailFailures))
-	v1.POST("/inbound-addresses", allow(pipeline.RoleAdmin), handle(s.createInboundAddress))
-	v1.GET("/inbound-addresses", allow(pipeline.RoleAdmin, pipeline.RoleAuditor), handle(s.listInboundAddresses))
+	v1 := r.Group("/v1", s.authenticate, s.rateLimit)
+	v1.POST("/documents", allow(authz.DocumentUpload), requireContentType("multipart/form-data"), handle(s.uploadDocument))
+	v1.GET("/documents", allow(authz.DocumentRead), handle(s.listDocuments))
+	v1.GET("/documents/:id", allow(authz.DocumentRead), handle(s.getDocument))
+	v1.GET("/documents/:id/audit", allow(authz.DocumentAudit), handle(s.getDocumentAudit))
+	v1.GET("/reviews", allow(authz.ReviewList), handle(s.listReviews))
+	v1.POST("/reviews/:id/claim", allow(authz.ReviewClaim), handle(s.claimReview))
+	v1.POST("/reviews/:id/release", allow(authz.ReviewRelease), handle(s.releaseReview))
+	v1.POST("/reviews/:id/approve", allow(authz.ReviewDecide), jsonBody, handle(s.approveReview))
+	v1.POST("/reviews/:id/reject", allow(authz.ReviewDecide), jsonBody, handle(s.rejectReview))
+	v1.GET("/contracts/:contract_number", allow(authz.RecordsRead), handle(s.getContract))
+	v1.GET("/timesheets", allow(authz.RecordsRead), handle(s.listTimesheets))
+	v1.GET("/contracts/:contract_number/months", allow(authz.RecordsRead), handle(s.listContractMonths))
+	v1.GET("/summaries/weekly-hours", allow(authz.RecordsRead), handle(s.listWeeklyHours))
+	v1.GET("/audit", allow(authz.AuditRead), handle(s.listAudit))
+	v1.GET("/corrections", allow(authz.CorrectionsRead), handle(s.listCorrections))
+	v1.GET("/settings", allow(authz.SettingsRead), handle(s.getSettings))
+	v1.PUT("/settings", allow(authz.SettingsWrite), jsonBody, handle(s.putSettings))
+	v1.POST("/mailboxes", allow(authz.MailboxWrite), jsonBody, handle(s.createMailbox))
+	v1.GET("/mailboxes", allow(authz.MailboxRead), handle(s.listMailboxes))
+	v1.GET("/mailboxes/:id", allow(authz.MailboxRead), handle(s.getMailbox))
+	v1.PATCH("/mailboxes/:id", allow(authz.MailboxWrite), jsonBody, handle(s.updateMailbox))
+	v1.GET("/mailboxes/:id/messages", allow(authz.MailboxRead), handle(s.listMailMessages))
+	v1.GET("/mailboxes/:id/failures", allow(authz.MailboxRead), handle(s.listMailFailures))
+	v1.POST("/inbound-addresses", allow(authz.InboundWrite), handle(s.createInboundAddress))
+	v1.GET("/inbound-addresses", allow(authz.InboundRead), handle(s.listInboundAddresses))
+	v1.GET("/api-keys", allow(authz.APIKeyRead), handle(s.listAPIKeys))
+	v1.POST("/api-keys", allow(authz.APIKeyWrite), jsonBody, handle(s.createAPIKey))
+	v1.POST("/api-keys/:id/rotate", allow(authz.APIKeyWrite), jsonBody, handle(s.rotateAPIKey))
+	v1.DELETE("/api-keys/:id", allow(authz.APIKeyWrite), handle(s.revokeAPIKey))
+	v1.GET("/workers/export", allow(authz.WorkerExport), handle(s.exportWorker))
 }

@@ -51,16 +51,23 @@ func (s *Server) listWeeklyHours(c *gin.Context) error {
 	return nil
 }
 
-// listContractMonths: hours and amounts per month billed against a contract.
+// listContractMonths: hours and amounts per month billed against a
+// contract. A number that the tenant knows neither as a committed contract
+// nor from timesheets answers 404, like the contract itself (another
+// tenant's contracts included).
 func (s *Server) listContractMonths(c *gin.Context) error {
 	if s.sums == nil {
 		return fmt.Errorf("summaries are not served: %w", derrors.NotFound)
 	}
-	rows, err := s.sums.ContractMonths(c.Request.Context(), principal(c).TenantID, c.Param("contract_number"))
+	ctx, tenantID, number := c.Request.Context(), principal(c).TenantID, c.Param("contract_number")
+	rows, err := s.sums.ContractMonths(ctx, tenantID, number)
 	if err != nil {
 		return err
 	}
-	if rows == nil {
+	if len(rows) == 0 {
+		if _, err := s.svc.Records.Contract(ctx, tenantID, number); err != nil {
+			return err
+		}
 		rows = []mariadb.ContractMonth{}
 	}
 	c.JSON(http.StatusOK, gin.H{"items": rows})

@@ -6,11 +6,18 @@ package config
 import (
 	"fmt"
 	"io"
+	"maps"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/docflow/docflow/pipeline"
+	"github.com/google/uuid"
 )
 
 // Config holds every setting of docflow.
@@ -33,6 +40,11 @@ type Config struct {
 	// AutoCommitWarnings lets documents with only warnings commit without
 	// review (DOCFLOW_AUTO_COMMIT_WARNINGS).
 	AutoCommitWarnings bool
+	// TLSCert and TLSKey, when set, make the server speak HTTPS
+	// (DOCFLOW_TLS_CERT, DOCFLOW_TLS_KEY: PEM files).
+	TLSCert, TLSKey string
+	// RateLimit bounds the API calls per key and per tenant, per process.
+	RateLimit RateLimit
 	// SecureCookies marks the review desk's cookies Secure even on plain
 	// HTTP, for TLS terminated by a proxy (DOCFLOW_SECURE_COOKIES).
 	SecureCookies bool
@@ -51,6 +63,51 @@ type Config struct {
 	// OldMasterKeys still open secrets sealed before a key rotation
 	// (DOCFLOW_OLD_MASTER_KEYS, comma-separated).
 	OldMasterKeys []string
+	// OIDC is single sign-on to the review desk through an OpenID
+	// Connect provider; with no issuer it is off.
+	OIDC OIDC
+}
+
+// OIDC configures single sign-on through one OpenID Connect provider.
+type OIDC struct {
+	// Issuer is the provider's issuer URL (DOCFLOW_OIDC_ISSUER).
+	Issuer string
+	// ClientID and ClientSecret are docflow's registration at the
+	// provider (DOCFLOW_OIDC_CLIENT_ID, DOCFLOW_OIDC_CLIENT_SECRET); the
+	// secret is never printed.
+	ClientID, ClientSecret string
+	// RedirectURL is the desk's callback as registered at the provider,
+	// https://docflow.example/desk/sso/callback (DOCFLOW_OIDC_REDIRECT_URL).
+	RedirectURL string
+	// Scopes asked for (DOCFLOW_OIDC_SCOPES, space- or comma-separated,
+	// default "openid email profile").
+	Scopes []string
+	// TenantClaim, RoleClaim, EmailClaim and NameClaim name the claims of
+	// the ID token that carry them (DOCFLOW_OIDC_TENANT_CLAIM, default
+	// docflow_tenant; DOCFLOW_OIDC_ROLE_CLAIM, default docflow_role;
+	// DOCFLOW_OIDC_EMAIL_CLAIM, default email; DOCFLOW_OIDC_NAME_CLAIM,
+	// default name).
+	TenantClaim, RoleClaim, EmailClaim, NameClaim string
+	// TenantMap maps tenant claim values to tenant ids
+	// (DOCFLOW_OIDC_TENANT_MAP, "value=tenant-id,..."); when set, other
+	// values are refused. Without it the claim holds the tenant id.
+	TenantMap map[string]string
+	// AllowedTenants, when set, are the only tenants this provider signs
+	// people in to (DOCFLOW_OIDC_ALLOWED_TENANTS, comma-separated ids).
+	AllowedTenants []string
+	// RoleMap maps role claim values (groups) to roles
+	// (DOCFLOW_OIDC_ROLE_MAP, "group=role,..."); without it the claim
+	// holds the role's name.
+	RoleMap map[string]string
+}
+
+// Enabled reports whether single sign-on is configured.
+func (o OIDC) Enabled() bool { return o.Issuer != "" }
+
+// RateLimit is requests per second with a burst, per API key and per
+// tenant (DOCFLOW_RATE_PER_KEY, DOCFLOW_RATE_PER_TENANT; 0 = no limit).
+type RateLimit struct {
+	PerKey, PerTenant float64
 }
 
 // SMTP configures the SMTP receiver; with no address it is off.
@@ -151,6 +208,16 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		MaxUploadBytes: num("DOCFLOW_MAX_UPLOAD_BYTES", DefaultMaxUploadBytes),
 		Workers:        int(num("DOCFLOW_WORKERS", DefaultWorkers)),
 	}
+	c.TLSCert, c.TLSKey = get("DOCFLOW_TLS_CERT", ""), get("DOCFLOW_TLS_KEY", "")
+	for name, dst := range map[string]*float64{"DOCFLOW_RATE_PER_KEY": &c.RateLimit.PerKey, "DOCFLOW_RATE_PER_TENANT": &c.RateLimit.PerTenant} {
+		def := map[string]string{"DOCFLOW_RATE_PER_KEY": "20", "DOCFLOW_RATE_PER_TENANT": "50"}[name]
+		v := get(name, def)
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 {
+			errs = append(errs, fmt.Sprintf("%s must be requests per second (0 = no limit), not %q", name, v))
+		}
+		*dst = f
+	}
 	c.MasterKey = get("DOCFLOW_MASTER_KEY", "")
 	c.MasterKeyFile = get("DOCFLOW_MASTER_KEY_FILE", filepath.Join(c.DataDir, "master.key"))
 	for _, k := range strings.Split(get("DOCFLOW_OLD_MASTER_KEYS", ""), ",") {
@@ -195,6 +262,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	if c.LLM.Timeout, err = time.ParseDuration(lt); err != nil {
 		errs = append(errs, fmt.Sprintf("DOCFLOW_LLM_TIMEOUT must be a duration such as 60s, not %q", lt))
 	}
+	c.OIDC = loadOIDC(get, &errs)
 	if len(errs) > 0 {
 		return c, fmt.Errorf("config: %s", strings.Join(errs, "; "))
 	}
@@ -214,6 +282,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: DOCFLOW_LLM_MODE must be rules, fallback or always, not %q", c.LLM.Mode)
 	case (c.SMTP.TLSCert == "") != (c.SMTP.TLSKey == ""):
 		return fmt.Errorf("config: DOCFLOW_SMTP_TLS_CERT and DOCFLOW_SMTP_TLS_KEY go together")
+	case (c.TLSCert == "") != (c.TLSKey == ""):
+		return fmt.Errorf("config: DOCFLOW_TLS_CERT and DOCFLOW_TLS_KEY go together")
 	case c.LLM.Provider != "openai" && c.LLM.Provider != "anthropic":
 		return fmt.Errorf("config: DOCFLOW_LLM_PROVIDER must be openai or anthropic, not %q", c.LLM.Provider)
 	case c.LLM.Vision != "off" && c.LLM.Vision != "beside" && c.LLM.Vision != "instead":
@@ -225,13 +295,97 @@ func (c Config) Validate() error {
 	case c.LLM.BaseURL != "" && c.LLM.Model == "":
 		return fmt.Errorf("config: DOCFLOW_LLM_MODEL must name the model when DOCFLOW_LLM_BASE_URL is set")
 	}
+	return c.OIDC.validate()
+}
+
+// loadOIDC reads the DOCFLOW_OIDC_* settings; malformed maps add to errs.
+func loadOIDC(get func(name, def string) string, errs *[]string) OIDC {
+	o := OIDC{Issuer: get("DOCFLOW_OIDC_ISSUER", ""), ClientID: get("DOCFLOW_OIDC_CLIENT_ID", ""),
+		ClientSecret: get("DOCFLOW_OIDC_CLIENT_SECRET", ""), RedirectURL: get("DOCFLOW_OIDC_REDIRECT_URL", ""),
+		Scopes:      strings.FieldsFunc(get("DOCFLOW_OIDC_SCOPES", "openid email profile"), func(r rune) bool { return r == ' ' || r == ',' }),
+		TenantClaim: get("DOCFLOW_OIDC_TENANT_CLAIM", "docflow_tenant"), RoleClaim: get("DOCFLOW_OIDC_ROLE_CLAIM", "docflow_role"),
+		EmailClaim: get("DOCFLOW_OIDC_EMAIL_CLAIM", "email"), NameClaim: get("DOCFLOW_OIDC_NAME_CLAIM", "name")}
+	for _, t := range strings.Split(get("DOCFLOW_OIDC_ALLOWED_TENANTS", ""), ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			o.AllowedTenants = append(o.AllowedTenants, t)
+		}
+	}
+	for name, dst := range map[string]*map[string]string{"DOCFLOW_OIDC_TENANT_MAP": &o.TenantMap, "DOCFLOW_OIDC_ROLE_MAP": &o.RoleMap} {
+		m, err := parseMap(get(name, ""))
+		if err != nil {
+			*errs = append(*errs, fmt.Sprintf("%s %v", name, err))
+		}
+		*dst = m
+	}
+	return o
+}
+
+// parseMap reads "key=value,key=value"; a key may hold "=" (the last one
+// splits), not ",".
+func parseMap(s string) (map[string]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	m := map[string]string{}
+	for _, entry := range strings.Split(s, ",") {
+		i := strings.LastIndex(entry, "=")
+		k, v := strings.TrimSpace(entry[:max(i, 0)]), strings.TrimSpace(entry[i+1:])
+		if i < 0 || k == "" || v == "" {
+			return nil, fmt.Errorf("must be key=value pairs separated by commas, not %q", entry)
+		}
+		m[k] = v
+	}
+	return m, nil
+}
+
+// validate checks the single sign-on settings.
+func (o OIDC) validate() error {
+	if !o.Enabled() && o.ClientID == "" && o.ClientSecret == "" && o.RedirectURL == "" {
+		return nil
+	}
+	if o.Issuer == "" || o.ClientID == "" || o.ClientSecret == "" || o.RedirectURL == "" {
+		return fmt.Errorf("config: DOCFLOW_OIDC_ISSUER, DOCFLOW_OIDC_CLIENT_ID, DOCFLOW_OIDC_CLIENT_SECRET and DOCFLOW_OIDC_REDIRECT_URL go together")
+	}
+	for name, v := range map[string]string{"DOCFLOW_OIDC_ISSUER": o.Issuer, "DOCFLOW_OIDC_REDIRECT_URL": o.RedirectURL} {
+		u, err := url.Parse(v)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && (u.Scheme != "http" || !loopback(u.Hostname()))) {
+			return fmt.Errorf("config: %s must be an https URL (http only on localhost), not %q", name, v)
+		}
+	}
+	if u, _ := url.Parse(o.RedirectURL); !strings.HasSuffix(u.Path, "/desk/sso/callback") {
+		return fmt.Errorf("config: DOCFLOW_OIDC_REDIRECT_URL must end with /desk/sso/callback, not %q", o.RedirectURL)
+	}
+	if !slices.Contains(o.Scopes, "openid") {
+		return fmt.Errorf("config: DOCFLOW_OIDC_SCOPES must include openid")
+	}
+	for group, r := range o.RoleMap {
+		if !pipeline.ValidRole(pipeline.Role(r)) {
+			return fmt.Errorf("config: DOCFLOW_OIDC_ROLE_MAP maps %q to %q, which is not uploader, reviewer, admin or auditor", group, r)
+		}
+	}
+	for _, t := range append(slices.Collect(maps.Values(o.TenantMap)), o.AllowedTenants...) {
+		if _, err := uuid.Parse(t); err != nil {
+			return fmt.Errorf("config: DOCFLOW_OIDC_TENANT_MAP and DOCFLOW_OIDC_ALLOWED_TENANTS take tenant ids, and %q is not one", t)
+		}
+	}
 	return nil
+}
+
+// loopback reports whether host is this machine, where plain HTTP to a
+// development provider is allowed.
+func loopback(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || (ip != nil && ip.IsLoopback())
 }
 
 // Dump writes the settings, with passwords hidden, for the start-up log.
 func (c Config) Dump(w io.Writer) {
 	fmt.Fprintf(w, "config: addr=%s postgres=%s mariadb=%s data_dir=%s max_upload_bytes=%d workers=%d rescue_after=%s auto_commit_warnings=%t secure_cookies=%t\n",
 		c.Addr, redact(c.PostgresURL), redact(c.MariaDBDSN), c.DataDir, c.MaxUploadBytes, c.Workers, c.RescueAfter, c.AutoCommitWarnings, c.SecureCookies)
+	if o := c.OIDC; o.Enabled() {
+		fmt.Fprintf(w, "config: oidc issuer=%s client_id=%s redirect_url=%s scopes=%s tenant_claim=%s role_claim=%s tenant_map=%d role_map=%d allowed_tenants=%d\n",
+			o.Issuer, o.ClientID, o.RedirectURL, strings.Join(o.Scopes, ","), o.TenantClaim, o.RoleClaim, len(o.TenantMap), len(o.RoleMap), len(o.AllowedTenants))
+	}
 }
 
 // redact hides the password of a URL or DSN ("user:secret@...").

@@ -11,11 +11,14 @@ package desk
 import (
 	"context"
 	"embed"
+	"errors"
 	"io/fs"
 	"net/http"
 	"time"
 
 	"github.com/docflow/docflow/account"
+	"github.com/docflow/docflow/authz"
+	"github.com/docflow/docflow/oidc"
 	"github.com/docflow/docflow/pipeline"
 )
 
@@ -49,6 +52,9 @@ type Options struct {
 	SessionLifetime time.Duration
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// SSO, when set, offers single sign-on through this OpenID provider
+	// beside local accounts; the accounts must implement SSOAccounts.
+	SSO *oidc.Provider
 }
 
 // Desk serves the review desk.
@@ -71,6 +77,9 @@ func New(svc *pipeline.Service, accounts Accounts, opts Options) (http.Handler, 
 	if opts.SessionLifetime <= 0 {
 		opts.SessionLifetime = 12 * time.Hour
 	}
+	if _, ok := accounts.(SSOAccounts); opts.SSO != nil && !ok {
+		return nil, errors.New("desk: single sign-on needs a user store that implements SSOAccounts")
+	}
 	t, err := parseTemplates()
 	if err != nil {
 		return nil, err
@@ -86,16 +95,8 @@ func (d *Desk) now() time.Time {
 	return time.Now()
 }
 
-// Roles that see each part of the desk.
-var (
-	anyone    = []pipeline.Role{pipeline.RoleUploader, pipeline.RoleReviewer, pipeline.RoleAdmin, pipeline.RoleAuditor}
-	readers   = []pipeline.Role{pipeline.RoleReviewer, pipeline.RoleAdmin, pipeline.RoleAuditor}
-	uploaders = []pipeline.Role{pipeline.RoleUploader, pipeline.RoleReviewer, pipeline.RoleAdmin}
-	deciders  = []pipeline.Role{pipeline.RoleReviewer}
-	releasers = []pipeline.Role{pipeline.RoleReviewer, pipeline.RoleAdmin}
-)
-
-// routes registers every route of the desk in one place.
+// routes registers every route of the desk in one place, each with the
+// authz action that it performs.
 func (d *Desk) routes() http.Handler {
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(staticFS, "static")
@@ -103,30 +104,35 @@ func (d *Desk) routes() http.Handler {
 	mux.HandleFunc("GET /desk/signin", d.signinPage)
 	mux.HandleFunc("POST /desk/signin", d.signin)
 	mux.HandleFunc("GET /desk/lang/{lang}", d.setLang)
-	mux.Handle("POST /desk/signout", d.page(anyone, d.signout))
-	mux.Handle("GET /desk/{$}", d.page(anyone, d.home))
-	mux.Handle("GET /desk/queue", d.page(readers, d.queuePage))
-	mux.Handle("GET /desk/tasks/{id}", d.page(readers, d.taskPage))
-	mux.Handle("POST /desk/tasks/{id}/claim", d.page(deciders, d.claim))
-	mux.Handle("POST /desk/tasks/{id}/release", d.page(releasers, d.release))
-	mux.Handle("POST /desk/tasks/{id}/approve", d.page(deciders, d.approve))
-	mux.Handle("POST /desk/tasks/{id}/reject", d.page(deciders, d.reject))
-	mux.Handle("GET /desk/documents/{id}", d.page(readers, d.documentPage))
-	mux.Handle("GET /desk/documents/{id}/pages/{n}", d.page(readers, d.pageImage))
-	mux.Handle("GET /desk/documents/{id}/file", d.page(readers, d.originalImage))
-	mux.Handle("GET /desk/upload", d.page(anyone, d.uploadPage))
-	mux.Handle("POST /desk/upload", d.page(uploaders, d.upload))
-	mux.Handle("GET /desk/documents.json", d.page(anyone, d.documentsJSON))
-	mux.Handle("/desk/", d.page(anyone, func(http.ResponseWriter, *http.Request, *request) error { return errNoRoute }))
+	if d.opts.SSO != nil {
+		mux.HandleFunc("GET /desk/sso/start", d.ssoStart)
+		mux.HandleFunc("GET /desk/sso/callback", d.ssoCallback)
+	}
+	mux.Handle("POST /desk/signout", d.page(authz.DeskSession, d.signout))
+	mux.Handle("GET /desk/{$}", d.page(authz.DeskSession, d.home))
+	mux.Handle("GET /desk/queue", d.page(authz.ReviewList, d.queuePage))
+	mux.Handle("GET /desk/tasks/{id}", d.page(authz.ReviewList, d.taskPage))
+	mux.Handle("POST /desk/tasks/{id}/claim", d.page(authz.ReviewClaim, d.claim))
+	mux.Handle("POST /desk/tasks/{id}/release", d.page(authz.ReviewRelease, d.release))
+	mux.Handle("POST /desk/tasks/{id}/approve", d.page(authz.ReviewDecide, d.approve))
+	mux.Handle("POST /desk/tasks/{id}/reject", d.page(authz.ReviewDecide, d.reject))
+	mux.Handle("GET /desk/documents/{id}", d.page(authz.DocumentAudit, d.documentPage))
+	mux.Handle("GET /desk/documents/{id}/pages/{n}", d.page(authz.DocumentFile, d.pageImage))
+	mux.Handle("GET /desk/documents/{id}/file", d.page(authz.DocumentFile, d.originalImage))
+	mux.Handle("GET /desk/upload", d.page(authz.DocumentRead, d.uploadPage))
+	mux.Handle("POST /desk/upload", d.page(authz.DocumentUpload, d.upload))
+	mux.Handle("GET /desk/documents.json", d.page(authz.DocumentRead, d.documentsJSON))
+	mux.Handle("/desk/", d.page(authz.DeskSession, func(http.ResponseWriter, *http.Request, *request) error { return errNoRoute }))
 	return mux
 }
 
-// home sends each role to its first page.
+// home sends each role to its first page: the queue to those who may see
+// it, the upload page to the others.
 func (d *Desk) home(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if rq.user.Role == pipeline.RoleUploader {
-		http.Redirect(w, r, "/desk/upload", http.StatusSeeOther)
-	} else {
+	if authz.Can(rq.user.Role, authz.ReviewList) {
 		http.Redirect(w, r, "/desk/queue", http.StatusSeeOther)
+	} else {
+		http.Redirect(w, r, "/desk/upload", http.StatusSeeOther)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/docflow/docflow/account"
+	"github.com/docflow/docflow/authz"
 	"github.com/docflow/docflow/derrors"
 	"github.com/docflow/docflow/pipeline"
 )
@@ -52,17 +53,17 @@ type view struct {
 }
 
 // perms tells a page which links and buttons to show; the handlers
-// refuse anyway.
+// refuse anyway. Each comes from the authz matrix.
 type perms struct {
 	Queue, Upload, Decide, Release bool
 }
 
 func permsOf(r pipeline.Role) perms {
 	return perms{
-		Queue:   r != pipeline.RoleUploader,
-		Upload:  r != pipeline.RoleAuditor,
-		Decide:  r == pipeline.RoleReviewer,
-		Release: r == pipeline.RoleReviewer || r == pipeline.RoleAdmin,
+		Queue:   authz.Can(r, authz.ReviewList),
+		Upload:  authz.Can(r, authz.DocumentUpload),
+		Decide:  authz.Can(r, authz.ReviewDecide),
+		Release: authz.Can(r, authz.ReviewRelease),
 	}
 }
 

@@ -7,10 +7,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/docflow/docflow/account"
+	"github.com/docflow/docflow/authz"
 	"github.com/docflow/docflow/derrors"
 	"github.com/docflow/docflow/pipeline"
 )
@@ -40,10 +40,11 @@ func (rq *request) principal() pipeline.Principal { return rq.user.Principal() }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request, rq *request) error
 
-// page wraps a handler: a live session is required (else the sign-in page,
-// or 401 for scripts), the role must be one of roles (else 403), and a
-// POST must carry the session's CSRF token. Errors become error pages.
-func (d *Desk) page(roles []pipeline.Role, fn handlerFunc) http.Handler {
+// page wraps a handler that performs action a: a live session is required
+// (else the sign-in page, or 401 for scripts), the authz matrix must let
+// the user's role perform a (else 403, before anything is looked up), and
+// a POST must carry the session's CSRF token. Errors become error pages.
+func (d *Desk) page(a authz.Action, fn handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rq := &request{lang: requestLang(r)}
 		c, err := r.Cookie(sessionCookie)
@@ -62,8 +63,8 @@ func (d *Desk) page(roles []pipeline.Role, fn handlerFunc) http.Handler {
 			d.fail(w, r, rq, fmt.Errorf("%w: sign in first", derrors.Unauthenticated))
 			return
 		}
-		if !slices.Contains(roles, rq.user.Role) {
-			d.fail(w, r, rq, fmt.Errorf("%w: role %s may not do this", derrors.Forbidden, rq.user.Role))
+		if !authz.Can(rq.user.Role, a) {
+			d.fail(w, r, rq, fmt.Errorf("%w: role %s may not %s", derrors.Forbidden, rq.user.Role, a))
 			return
 		}
 		if r.Method == http.MethodPost && !validCSRF(r, rq.session.CSRFToken) {
@@ -99,6 +100,8 @@ func (d *Desk) setCookie(w http.ResponseWriter, r *http.Request, name, value str
 
 type signinView struct {
 	Next, Email, Tenant, Error string
+	// SSO shows the single sign-on button.
+	SSO bool
 }
 
 func (d *Desk) signinPage(w http.ResponseWriter, r *http.Request) {
@@ -106,6 +109,7 @@ func (d *Desk) signinPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (d *Desk) renderSignin(w http.ResponseWriter, r *http.Request, status int, v signinView) {
+	v.SSO = d.opts.SSO != nil
 	token := account.RandomToken()
 	d.setCookie(w, r, signinCookie, token, 600)
 	rq := &request{lang: requestLang(r)}
@@ -131,15 +135,17 @@ func (d *Desk) signin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var matched []account.User
+	local := 0
 	for _, u := range users {
-		if v.Tenant != "" && u.TenantID != v.Tenant {
-			continue
+		if (v.Tenant != "" && u.TenantID != v.Tenant) || u.PasswordHash == "" {
+			continue // another tenant's, or single sign-on only
 		}
+		local++
 		if ok, err := account.CheckPassword(u.PasswordHash, password); err == nil && ok {
 			matched = append(matched, u)
 		}
 	}
-	if len(users) == 0 {
+	if local == 0 {
 		account.CheckNoUser(password)
 	}
 	switch {
@@ -153,14 +159,19 @@ func (d *Desk) signin(w http.ResponseWriter, r *http.Request) {
 		d.renderSignin(w, r, http.StatusUnauthorized, v)
 		return
 	}
-	sess, token := account.NewSession(matched[0], d.now(), d.opts.SessionLifetime)
+	d.openSession(w, r, lang, matched[0], v.Next)
+}
+
+// openSession signs u in with a new session and sends the person to next
+// (a desk path, or the desk's home).
+func (d *Desk) openSession(w http.ResponseWriter, r *http.Request, lang Lang, u account.User, next string) {
+	sess, token := account.NewSession(u, d.now(), d.opts.SessionLifetime)
 	if err := d.accounts.CreateSession(r.Context(), sess); err != nil {
 		d.fail(w, r, &request{lang: lang}, err)
 		return
 	}
 	d.setCookie(w, r, signinCookie, "", -1)
 	d.setCookie(w, r, sessionCookie, token, int(d.opts.SessionLifetime.Seconds()))
-	next := v.Next
 	if next == "" {
 		next = Prefix
 	}

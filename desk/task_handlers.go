@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/docflow/docflow/authz"
 	"github.com/docflow/docflow/derrors"
 	"github.com/docflow/docflow/pipeline"
 )
@@ -55,10 +56,11 @@ func (d *Desk) taskPage(w http.ResponseWriter, r *http.Request, rq *request) err
 	if task.Assignee != "" && !v.Mine {
 		v.HeldBy = d.people(ctx, rq).name(task.Assignee, rq.lang)
 	}
-	can := permsOf(rq.user.Role)
-	v.CanClaim = v.Open && can.Decide && task.Assignee == ""
-	v.CanRelease = v.Open && task.Assignee != "" && (v.Mine || rq.user.Role == pipeline.RoleAdmin)
-	v.Editable = v.Open && can.Decide && v.Mine
+	role := rq.user.Role
+	v.CanClaim = v.Open && authz.Can(role, authz.ReviewClaim) && task.Assignee == ""
+	v.CanRelease = v.Open && task.Assignee != "" && authz.Can(role, authz.ReviewRelease) &&
+		(v.Mine || authz.Can(role, authz.ReviewReleaseAny))
+	v.Editable = v.Open && authz.Can(role, authz.ReviewDecide) && v.Mine
 	if doc.Type == pipeline.TypeOther {
 		for _, o := range []pipeline.DocumentType{pipeline.TypeOther, pipeline.TypeContract, pipeline.TypeTimesheet} {
 			v.Types = append(v.Types, option{Value: string(o), Label: rq.lang.T("type." + string(o))})

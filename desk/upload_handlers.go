@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/docflow/docflow/authz"
 	"github.com/docflow/docflow/derrors"
 	"github.com/docflow/docflow/pipeline"
 )
@@ -36,7 +37,7 @@ func (d *Desk) uploadPage(w http.ResponseWriter, r *http.Request, rq *request) e
 		return err
 	}
 	title := rq.lang.T("upload.title")
-	if !permsOf(rq.user.Role).Upload {
+	if !authz.Can(rq.user.Role, authz.DocumentUpload) {
 		title = rq.lang.T("nav.documents")
 	}
 	d.render(w, r, rq, http.StatusOK, "upload", title, rows)
@@ -89,7 +90,7 @@ func (d *Desk) documentRow(ctx context.Context, rq *request, doc pipeline.Docume
 	if doc.ParentID != "" && parent == "" {
 		row.Parent = "…"
 	}
-	if permsOf(rq.user.Role).Queue {
+	if authz.Can(rq.user.Role, authz.DocumentAudit) {
 		row.Link = "/desk/documents/" + doc.ID
 	}
 	switch doc.Status {
@@ -109,7 +110,7 @@ func (d *Desk) documentRow(ctx context.Context, rq *request, doc pipeline.Docume
 			why = append(why, l.Code("review.sampled"))
 		}
 		row.What = l.F("what.review", strings.Join(why, " · "))
-		if doc.Review != nil && permsOf(rq.user.Role).Queue {
+		if doc.Review != nil && authz.Can(rq.user.Role, authz.ReviewList) {
 			row.Link = "/desk/tasks/" + doc.Review.ID
 		}
 	case pipeline.StatusRefused:

@@ -157,3 +157,15 @@ func LoadOrCreateFile(path string) ([]byte, error) {
 	}
 	return key, f.Close()
 }
+
+// SealedKeyID names the key that sealed v, without opening it; ok is false
+// when v is not a sealed value. Rotations use it to find what an older key
+// sealed.
+func SealedKeyID(v string) (id string, ok bool) {
+	rest, ok := strings.CutPrefix(v, prefix)
+	if !ok {
+		return "", false
+	}
+	id, _, ok = strings.Cut(rest, ":")
+	return id, ok
+}

@@ -94,3 +94,24 @@ func TestKeys(t *testing.T) {
 		t.Errorf("key file mode = %v, %v; want 0600", st.Mode(), err)
 	}
 }
+
+func TestSealedKeyID(t *testing.T) {
+	t.Parallel()
+	k1, k2 := key(t), key(t)
+	ring, err := New(k2, k1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := ring.Seal("x", "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, ok := SealedKeyID(sealed); !ok || id != KeyID(k2) || id != ring.CurrentKeyID() {
+		t.Errorf("SealedKeyID = %q, %v; want the current key %q", id, ok, KeyID(k2))
+	}
+	for _, v := range []string{"", "plain", "sealed:v1:nokey"} {
+		if id, ok := SealedKeyID(v); ok {
+			t.Errorf("SealedKeyID(%q) = %q, true; want false", v, id)
+		}
+	}
+}

@@ -399,7 +399,7 @@ var unsafeName = regexp.MustCompile(`[^\p{L}\p{N} ._-]+`)
 func fileName(m Message) string {
 	s := strings.TrimSpace(unsafeName.ReplaceAllString(m.Subject, "_"))
 	if len(s) > 80 {
-		s = s[:80]
+		s = strings.ToValidUTF8(s[:80], "") // not in the middle of a letter
 	}
 	if s == "" {
 		s = fmt.Sprintf("message-%d-%d", m.UIDValidity, m.UID)

@@ -199,10 +199,10 @@ func replyMessage(from string, m Pending) []byte {
 	if m.Subject == "" {
 		subject = "Votre message / Your message"
 	}
-	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\n", from, m.From, mime.QEncoding.Encode("utf-8", subject))
+	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\n", from, oneLine(m.From), mime.QEncoding.Encode("utf-8", subject))
 	fmt.Fprintf(&b, "Message-ID: <%s@docflow>\r\nDate: %s\r\n", uuid.NewString(), time.Now().UTC().Format(time.RFC1123Z))
-	if m.MessageID != "" {
-		fmt.Fprintf(&b, "In-Reply-To: <%s>\r\nReferences: <%s>\r\n", m.MessageID, m.MessageID)
+	if id := oneLine(m.MessageID); id != "" {
+		fmt.Fprintf(&b, "In-Reply-To: <%s>\r\nReferences: <%s>\r\n", id, id)
 	}
 	b.WriteString("Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
 	b.WriteString("Bonjour,\r\n\r\nNous n'avons trouvé ni contrat de mission ni relevé d'heures utilisable dans votre message.\r\n")
@@ -220,6 +220,17 @@ func replyMessage(from string, m Pending) []byte {
 	b.WriteString("\r\nMerci d'envoyer le document en PDF, image, DOCX, XLSX ou CSV lisible et non protégé.\r\n")
 	b.WriteString("Please send the document as a readable, unprotected PDF, image, DOCX, XLSX or CSV.\r\n\r\n-- \r\ndocflow (message automatique / automatic message)\r\n")
 	return b.Bytes()
+}
+
+// oneLine drops line breaks from a header value that the sender chose, so
+// that it cannot add headers (or a body) to the reply.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\r' || r == '\n' {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 func outcome(d PendingDoc) string {

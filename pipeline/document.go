@@ -153,6 +153,28 @@ type APIKey struct {
 	Key      string `json:"key,omitempty"`
 	TenantID string `json:"tenant_id"`
 	Role     Role   `json:"role"`
+	// Name says what the key is for ("payroll export").
+	Name string `json:"name,omitempty"`
+	// Scopes, when not empty, are the only actions (authz action names)
+	// the key may take, within what its role allows.
+	Scopes     []string   `json:"scopes,omitempty"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+	CreatedAt  time.Time  `json:"created_at,omitzero"`
+	CreatedBy  string     `json:"created_by,omitempty"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	// RotatedTo is the key that replaced this one.
+	RotatedTo string `json:"rotated_to,omitempty"`
+}
+
+// KeySpec describes a key to make.
+type KeySpec struct {
+	TenantID  string
+	Role      Role
+	Name      string
+	Scopes    []string
+	ExpiresAt *time.Time
+	CreatedBy string
 }
 
 // Principal is who makes a request: an API key's tenant and role.
@@ -160,6 +182,9 @@ type Principal struct {
 	KeyID    string
 	TenantID string
 	Role     Role
+	// Scopes narrow what an API key may do within its role (authz action
+	// names); empty means all its role allows.
+	Scopes []string
 }
 
 // AuditEntry is one line of the audit log.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -176,15 +177,48 @@ func FieldsFromJSON(t DocumentType, b []byte) (Fields, error) {
 		if err := dec(c); err != nil {
 			return Fields{}, fmt.Errorf("contract fields: %w", err)
 		}
+		if err := exactNames(b, ContractFields); err != nil {
+			return Fields{}, fmt.Errorf("contract fields: %w", err)
+		}
 		return Fields{Contract: c}, nil
 	case TypeTimesheet:
 		ts := &Timesheet{}
 		if err := dec(ts); err != nil {
 			return Fields{}, fmt.Errorf("timesheet fields: %w", err)
 		}
+		if err := exactNames(b, TimesheetFields); err != nil {
+			return Fields{}, fmt.Errorf("timesheet fields: %w", err)
+		}
 		return Fields{Timesheet: ts}, nil
 	}
 	return Fields{}, nil
+}
+
+// exactNames refuses the names that are the spec's only when case is
+// ignored, as encoding/json matches them: "Hourly_Rate" would set
+// hourly_rate, or be overwritten by it, while a confidence or a correction
+// stays under the wrong name.
+func exactNames(b []byte, names []string) error {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(b, &obj); err != nil {
+		return err
+	}
+	for k := range obj {
+		if !slices.Contains(names, k) {
+			return fmt.Errorf("json: unknown field %q", k)
+		}
+	}
+	var entries []map[string]json.RawMessage
+	if raw, ok := obj["entries"]; ok && json.Unmarshal(raw, &entries) == nil {
+		for _, e := range entries {
+			for k := range e {
+				if k != "date" && k != "hours" {
+					return fmt.Errorf("json: unknown field %q in entries", k)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // Merge returns f with the given corrections laid over it: every name in

@@ -103,6 +103,10 @@ type TenantSettings struct {
 	MonthlyTokenBudget int64 `json:"monthly_token_budget,omitempty"`
 	// Mail sets how the tenant's mail is taken in.
 	Mail *MailSettings `json:"mail,omitempty"`
+	// RetentionDays is how long documents are kept: past it, their files
+	// and personal data are purged (the audit trail keeps who did what and
+	// when). 0 keeps them.
+	RetentionDays int `json:"retention_days,omitempty"`
 }
 
 // MailSettings sets how a tenant's mail is taken in.

@@ -188,6 +188,9 @@ func (s *Service) UpdateSettings(ctx context.Context, p Principal, ts TenantSett
 	default:
 		return fmt.Errorf("%w: llm_mode must be rules, fallback or always", derrors.InvalidArgument)
 	}
+	if ts.RetentionDays < 0 || ts.RetentionDays > 36500 {
+		return fmt.Errorf("%w: retention_days must be 0 (keep) to 36500", derrors.InvalidArgument)
+	}
 	if ts.Mail != nil {
 		if err := checkSenders(ts.Mail.AllowedSenders); err != nil {
 			return fmt.Errorf("%w: mail.allowed_senders: %v", derrors.InvalidArgument, err)

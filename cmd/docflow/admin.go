@@ -6,8 +6,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/docflow/docflow/authz"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/docflow/docflow/config"
 	"github.com/docflow/docflow/pipeline"
@@ -57,30 +59,58 @@ func tenantCmd(ctx context.Context, args []string, stdout io.Writer) error {
 
 // apikeyCmd: docflow apikey create --tenant ID --role ROLE [--json]
 func apikeyCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	const usage = "usage: docflow apikey create --tenant ID --role uploader|reviewer|admin|auditor [--name N] [--scopes a,b] [--expires-in-days D] [--json]"
 	if len(args) < 1 || args[0] != "create" {
-		return errors.New("usage: docflow apikey create --tenant ID --role uploader|reviewer|admin [--json]")
+		return errors.New(usage)
 	}
 	fs := flag.NewFlagSet("apikey create", flag.ContinueOnError)
 	tenant := fs.String("tenant", "", "the tenant's id")
-	role := fs.String("role", "", "uploader, reviewer or admin")
+	role := fs.String("role", "", "uploader, reviewer, admin or auditor")
+	name := fs.String("name", "", "what the key is for")
+	scopes := fs.String("scopes", "", "comma-separated actions of the authorisation matrix the key is limited to (e.g. document.upload)")
+	days := fs.Int("expires-in-days", 0, "the key's life in days; 0 never expires")
 	asJSON := fs.Bool("json", false, "print the key as JSON")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	if *tenant == "" || !pipeline.ValidRole(pipeline.Role(*role)) {
-		return errors.New("usage: docflow apikey create --tenant ID --role uploader|reviewer|admin [--json]")
+	if *tenant == "" || !pipeline.ValidRole(pipeline.Role(*role)) || *days < 0 {
+		return errors.New(usage)
+	}
+	spec := pipeline.KeySpec{TenantID: *tenant, Role: pipeline.Role(*role), Name: *name, CreatedBy: "cli"}
+	for _, sc := range strings.Split(*scopes, ",") {
+		if sc = strings.TrimSpace(sc); sc == "" {
+			continue
+		}
+		if !authz.Can(spec.Role, authz.Action(sc)) {
+			return fmt.Errorf("scope %q: not an action that role %s may take", sc, spec.Role)
+		}
+		spec.Scopes = append(spec.Scopes, sc)
+	}
+	if *days > 0 {
+		at := time.Now().UTC().AddDate(0, 0, *days)
+		spec.ExpiresAt = &at
 	}
 	a, err := openAdmin(ctx)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	k, err := a.store.CreateAPIKey(ctx, *tenant, pipeline.Role(*role))
+	k, err := a.store.CreateKey(ctx, spec)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		return json.NewEncoder(stdout).Encode(k)
+		out := map[string]any{"id": k.ID, "key": k.Key, "tenant_id": k.TenantID, "role": k.Role}
+		if k.Name != "" {
+			out["name"] = k.Name
+		}
+		if len(k.Scopes) > 0 {
+			out["scopes"] = k.Scopes
+		}
+		if k.ExpiresAt != nil {
+			out["expires_at"] = k.ExpiresAt
+		}
+		return json.NewEncoder(stdout).Encode(out)
 	}
 	fmt.Fprintf(stdout, "API key %s (%s) for tenant %s:\n%s\nKeep it: it is not shown again.\n", k.ID, k.Role, k.TenantID, k.Key)
 	return nil

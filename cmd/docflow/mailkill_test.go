@@ -41,7 +41,10 @@ func TestMailProcessKilledBeforeMove(t *testing.T) {
 	pgURL := dbtest.PostgresURL(t)
 	env := append(os.Environ(), "DOCFLOW_POSTGRES_URL="+pgURL, "DOCFLOW_MARIADB_DSN="+dbtest.MariaDBDSN(t),
 		"DOCFLOW_DATA_DIR="+filepath.Join(dir, "data"), "DOCFLOW_MASTER_KEY="+base64.StdEncoding.EncodeToString(key),
-		"DOCFLOW_ADDR=127.0.0.1:0", "DOCFLOW_WORKERS=2")
+		"DOCFLOW_ADDR=127.0.0.1:0", "DOCFLOW_WORKERS=2",
+		// The killed worker may have taken the email's job: the restarted one
+		// runs it again once it is taken as stuck.
+		"DOCFLOW_RESCUE_AFTER=5s")
 	cmd := func(extra []string, args ...string) *exec.Cmd {
 		c := exec.Command(bin, args...)
 		c.Env = append(append([]string{}, env...), extra...)
@@ -132,7 +135,10 @@ func TestMailProcessKilledBeforeMove(t *testing.T) {
 		restarted.Process.Signal(syscall.SIGTERM)
 		restarted.Wait()
 	}()
-	deadline := time.Now().Add(60 * time.Second)
+	// The killed worker may have taken the email's job already: River's
+	// rescuer (on the new leader, every 30 s) hands it back once it is
+	// older than DOCFLOW_RESCUE_AFTER, which can take a minute or more.
+	deadline := time.Now().Add(3 * time.Minute)
 	for count("SELECT count(*) FROM mail_messages WHERE state = 'moved'") != 1 ||
 		count("SELECT count(*) FROM documents WHERE parent_id IS NULL AND status = 'committed'") != 1 {
 		if time.Now().After(deadline) {

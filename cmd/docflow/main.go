@@ -11,6 +11,7 @@
 //	docflow replay --dataset DIR --uploader-key K --reviewer-key K [--url URL]
 //	docflow dataset export --tenant ID --dir DIR
 //	docflow summaries rebuild [--tenant ID]
+//	docflow keys rotate-master | rotate-tenant --tenant ID [--reencrypt] | reencrypt | retire | list
 //
 // Settings come from the environment (see package config).
 package main
@@ -18,7 +19,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/docflow/docflow/redact"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -35,9 +38,12 @@ const usage = `usage:
   docflow replay --dataset DIR --uploader-key K --reviewer-key K [--url URL]
   docflow dataset export --tenant ID --dir DIR
   docflow summaries rebuild [--tenant ID]
+  docflow keys rotate-master | rotate-tenant --tenant ID [--reencrypt] | reencrypt | retire | list
 `
 
 func main() {
+	// Logs are JSON lines, with personal data and secrets redacted.
+	slog.SetDefault(slog.New(redact.NewHandler(slog.NewJSONHandler(os.Stderr, nil))))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
@@ -72,6 +78,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return evalCmd(ctx, rest, stdout, stderr)
 	case "replay":
 		return replay(ctx, rest, stdout, stderr)
+	case "keys":
+		return keysCmd(ctx, rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/docflow/docflow/ratelimit"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,6 +18,8 @@ import (
 	"github.com/docflow/docflow/config"
 	"github.com/docflow/docflow/desk"
 	"github.com/docflow/docflow/mail"
+	"github.com/docflow/docflow/oidc"
+	"github.com/docflow/docflow/pipeline"
 	"github.com/docflow/docflow/storage/mariadb"
 	"github.com/docflow/docflow/storage/postgres"
 	"github.com/emersion/go-smtp"
@@ -74,6 +77,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := startMailPollers(ctx, a, cfg); err != nil {
 			return err
 		}
+		go retentionLoop(ctx, a.svc)
 	}
 	if *workersOnly {
 		slog.Info("docflow workers running", "workers", workers)
@@ -85,21 +89,34 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	reviewDesk, err := desk.New(a.svc, a.store, desk.Options{DataDir: cfg.DataDir, SecureCookies: cfg.SecureCookies})
+	sso, err := ssoProvider(cfg.OIDC)
+	if err != nil {
+		return err
+	}
+	reviewDesk, err := desk.New(a.svc, a.store, desk.Options{DataDir: cfg.DataDir, SecureCookies: cfg.SecureCookies, SSO: sso})
 	if err != nil {
 		return err
 	}
 	mux := http.NewServeMux()
 	mux.Handle(desk.Prefix, reviewDesk)
-	mux.Handle("/", api.New(a.svc, a.store, api.WithSummaries(mariadb.New(a.mdb)), api.WithMailboxes(a.store), api.WithInboundAddresses(a.store, cfg.SMTP.Domain)))
+	mux.Handle("/", api.New(a.svc, a.store, api.WithSummaries(mariadb.New(a.mdb)), api.WithMailboxes(a.store), api.WithInboundAddresses(a.store, cfg.SMTP.Domain), api.WithKeys(a.store),
+		api.WithRateLimit(&ratelimit.Limiter{PerKey: ratelimit.Limit{Rate: cfg.RateLimit.PerKey, Burst: int(2 * cfg.RateLimit.PerKey)},
+			PerTenant: ratelimit.Limit{Rate: cfg.RateLimit.PerTenant, Burst: int(2 * cfg.RateLimit.PerTenant)}})))
 	if cfg.SMTP.Addr != "" {
 		if err := startSMTP(ctx, a, cfg); err != nil {
 			return err
 		}
 	}
-	srv := &http.Server{Addr: cfg.Addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Addr: cfg.Addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+		TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12}}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	go func() {
+		if cfg.TLSCert != "" {
+			errc <- srv.ListenAndServeTLS(cfg.TLSCert, cfg.TLSKey)
+			return
+		}
+		errc <- srv.ListenAndServe()
+	}()
 	slog.Info("docflow serving", "addr", cfg.Addr, "workers", workers)
 	select {
 	case err := <-errc:
@@ -190,4 +207,36 @@ func startSMTP(ctx context.Context, a *app, cfg config.Config) error {
 	}()
 	slog.Info("smtp receiving", "addr", cfg.SMTP.Addr, "domain", cfg.SMTP.Domain, "starttls", sc.TLS != nil)
 	return nil
+}
+
+// ssoProvider is the desk's OpenID provider, or nil when single sign-on
+// is not configured. The provider is contacted on the first sign-in.
+func ssoProvider(c config.OIDC) (*oidc.Provider, error) {
+	if !c.Enabled() {
+		return nil, nil
+	}
+	roles := map[string]pipeline.Role{}
+	for group, r := range c.RoleMap {
+		roles[group] = pipeline.Role(r)
+	}
+	return oidc.New(oidc.Config{Issuer: c.Issuer, ClientID: c.ClientID, ClientSecret: c.ClientSecret,
+		RedirectURL: c.RedirectURL, Scopes: c.Scopes,
+		Claims: oidc.Claims{Tenant: c.TenantClaim, TenantMap: c.TenantMap, AllowedTenants: c.AllowedTenants,
+			Role: c.RoleClaim, RoleMap: roles, Email: c.EmailClaim, Name: c.NameClaim}})
+}
+
+// retentionLoop purges, every hour, the documents of tenants past their
+// retention period (several processes may run it: batches are taken with
+// SKIP LOCKED).
+func retentionLoop(ctx context.Context, svc *pipeline.Service) {
+	for {
+		if err := svc.PurgeAll(ctx); err != nil && ctx.Err() == nil {
+			slog.Warn("retention purge failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Hour):
+		}
+	}
 }

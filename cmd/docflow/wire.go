@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"github.com/docflow/docflow/keyring"
-	"path/filepath"
 	"time"
 
 	"github.com/docflow/docflow/config"
@@ -18,7 +17,6 @@ import (
 	"github.com/docflow/docflow/pipeline/validate"
 	"github.com/docflow/docflow/queue"
 	"github.com/docflow/docflow/similarity"
-	"github.com/docflow/docflow/storage/files"
 	"github.com/docflow/docflow/storage/mariadb"
 	"github.com/docflow/docflow/storage/postgres"
 	"github.com/jackc/pgx/v5"
@@ -115,7 +113,12 @@ func openApp(ctx context.Context, cfg config.Config, workers int) (*app, error) 
 	}
 	a.mdb = mdb
 	a.closers = append(a.closers, func() { mdb.Close() })
-	disk, err := files.NewDisk(filepath.Join(cfg.DataDir, "files"))
+	keys, err := loadKeyring(cfg)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	sealed, err := openFiles(cfg, pool, keys)
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -132,7 +135,7 @@ func openApp(ctx context.Context, cfg config.Config, workers int) (*app, error) 
 	analyzer.Classifier = &similarity.Classifier{Base: analyzer.Classifier, Index: index}
 	a.svc = &pipeline.Service{
 		Records:        mariadb.New(mdb),
-		Files:          disk,
+		Files:          sealed,
 		Analyzer:       analyzer,
 		Policy:         pipeline.Policy{AutoCommitWarnings: cfg.AutoCommitWarnings},
 		Check:          analyzer.Reader.(*reader.Reader).Check,
@@ -154,11 +157,6 @@ func openApp(ctx context.Context, cfg config.Config, workers int) (*app, error) 
 	}
 	inserter.Client = a.river
 	a.store = postgres.New(pool, inserter)
-	keys, err := loadKeyring(cfg)
-	if err != nil {
-		a.Close()
-		return nil, err
-	}
 	a.store.SetKeyring(keys)
 	a.svc.Store = a.store
 	return a, nil

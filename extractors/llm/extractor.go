@@ -224,8 +224,15 @@ func mergeAnswers(answers []map[string]any) map[string]any {
 		for k, v := range a {
 			switch k {
 			case "entries":
-				for _, e := range v.([]any) {
-					if day := e.(map[string]any)["date"]; !days[day] {
+				// The schema check lets null entries through ([null]
+				// decodes to no Entry): keep only objects, never assert.
+				list, _ := v.([]any)
+				for _, e := range list {
+					entry, ok := e.(map[string]any)
+					if !ok {
+						continue
+					}
+					if day := entry["date"]; !days[day] {
 						days[day] = true
 						entries = append(entries, e)
 					}

@@ -3,10 +3,12 @@ package reader
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"io"
 	"sort"
 	"strings"
 
+	"github.com/docflow/docflow/derrors"
 	"github.com/docflow/docflow/pipeline"
 )
 
@@ -18,7 +20,10 @@ func readDOCX(c *container) (pipeline.Content, error) {
 	if err != nil {
 		return pipeline.Content{}, err
 	}
-	lines, err := docxLines(body)
+	lines, err := docxLines(body, int(c.limit))
+	if errors.Is(err, errTextTooLarge) {
+		return pipeline.Content{}, derrors.Refuse(derrors.TooLarge, "%s: word/document.xml lays out to more than %d bytes of text", c.name, c.limit)
+	}
 	if err != nil {
 		return pipeline.Content{}, c.xmlError("word/document.xml", err)
 	}
@@ -29,7 +34,7 @@ func readDOCX(c *container) (pipeline.Content, error) {
 		if err != nil {
 			return pipeline.Content{}, err
 		}
-		l, err := docxLines(b)
+		l, err := docxLines(b, int(c.limit))
 		if err != nil {
 			continue // a damaged header does not spoil the body
 		}
@@ -62,6 +67,9 @@ func sortedParts(c *container, prefixes ...string) []string {
 	return out
 }
 
+// maxTableColumns is the most cells a table row keeps (Word's limit).
+const maxTableColumns = 63
+
 // docxTable is a table being read: rows of cells of lines.
 type docxTable struct {
 	rows     [][][]string
@@ -73,12 +81,17 @@ type docxState struct {
 	out    []string
 	paras  []*strings.Builder
 	tables []*docxTable
+	// budget is how many more bytes of lines may be laid out: tables laid
+	// side by side and nested text boxes copy their lines, which must not
+	// multiply the text beyond the limit.
+	budget int
 }
 
-// docxLines reads a WordprocessingML part into lines of text.
-func docxLines(data []byte) ([]string, error) {
+// docxLines reads a WordprocessingML part into lines of text, laying out
+// at most limit bytes of them (else errTextTooLarge).
+func docxLines(data []byte, limit int) ([]string, error) {
 	dec := xml.NewDecoder(bytes.NewReader(data))
-	st := &docxState{}
+	st := &docxState{budget: limit}
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
@@ -94,6 +107,9 @@ func docxLines(data []byte) ([]string, error) {
 			}
 		case xml.EndElement:
 			st.end(t.Name.Local)
+		}
+		if st.budget < 0 {
+			return nil, errTextTooLarge
 		}
 	}
 	return st.out, nil
@@ -129,7 +145,11 @@ func (st *docxState) start(dec *xml.Decoder, t xml.StartElement) error {
 		}
 	case "tc":
 		if tb := st.table(); tb != nil && len(tb.rows) > 0 {
-			tb.rows[len(tb.rows)-1] = append(tb.rows[len(tb.rows)-1], nil)
+			// Word makes at most 63 columns; further cells share the last
+			// one, so that a row lays out in time linear in its text.
+			if row := &tb.rows[len(tb.rows)-1]; len(*row) < maxTableColumns {
+				*row = append(*row, nil)
+			}
 			tb.cellOpen = true
 		}
 	}
@@ -159,13 +179,16 @@ func (st *docxState) end(local string) {
 		}
 		tb := st.tables[len(st.tables)-1]
 		st.tables = st.tables[:len(st.tables)-1]
-		st.emit(tb.render())
+		st.emit(tb.render(&st.budget))
 	}
 }
 
 // emit adds lines to the innermost open container: a paragraph (text box),
 // a table cell, or the output.
 func (st *docxState) emit(lines []string) {
+	for _, l := range lines {
+		st.budget -= len(l) + 1
+	}
 	if p := st.para(); p != nil && (len(st.tables) == 0 || !st.table().cellOpen) {
 		for _, l := range lines {
 			if l != "" {
@@ -174,7 +197,7 @@ func (st *docxState) emit(lines []string) {
 		}
 		return
 	}
-	if tb := st.table(); tb != nil && tb.cellOpen && len(tb.rows) > 0 {
+	if tb := st.table(); tb != nil && tb.cellOpen && len(tb.rows) > 0 && len(tb.rows[len(tb.rows)-1]) > 0 {
 		row := tb.rows[len(tb.rows)-1]
 		cell := &row[len(row)-1]
 		for _, l := range lines {
@@ -202,9 +225,11 @@ func (st *docxState) table() *docxTable {
 }
 
 // render lays out the table one row per line, cells joined by " | "; a row
-// whose cells hold several lines becomes as many lines, side by side.
-func (tb *docxTable) render() []string {
+// whose cells hold several lines becomes as many lines, side by side. It
+// stops once the lines pass the budget.
+func (tb *docxTable) render(budget *int) []string {
 	var out []string
+	size := 0
 	for _, row := range tb.rows {
 		height := 0
 		for _, cell := range row {
@@ -218,6 +243,10 @@ func (tb *docxTable) render() []string {
 				}
 			}
 			out = append(out, strings.TrimRight(strings.Join(parts, " | "), " |"))
+			if size += len(out[len(out)-1]) + 1; size > *budget {
+				*budget = -1
+				return nil
+			}
 		}
 	}
 	return out

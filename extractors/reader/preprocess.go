@@ -45,6 +45,9 @@ func decodePGM(data []byte) (*image.Gray, error) {
 	if _, err := r.ReadByte(); err != nil { // the single white space after maxval
 		return nil, err
 	}
+	if len(data) < w*h { // fewer bytes than pixels: allocate nothing
+		return nil, fmt.Errorf("pgm pixels: %w", io.ErrUnexpectedEOF)
+	}
 	img := image.NewGray(image.Rect(0, 0, w, h))
 	if _, err := io.ReadFull(r, img.Pix); err != nil {
 		return nil, fmt.Errorf("pgm pixels: %w", err)

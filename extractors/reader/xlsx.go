@@ -2,6 +2,7 @@ package reader
 
 import (
 	"encoding/xml"
+	"errors"
 	"math"
 	"path"
 	"sort"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docflow/docflow/derrors"
 	"github.com/docflow/docflow/pipeline"
 )
 
@@ -38,7 +40,10 @@ func readXLSX(c *container) (pipeline.Content, error) {
 		if data == nil {
 			continue
 		}
-		grid, err := readSheet(data, strs, styles, wb.date1904)
+		grid, err := readSheet(data, strs, styles, wb.date1904, int(c.limit)-b.Len())
+		if errors.Is(err, errTextTooLarge) {
+			return pipeline.Content{}, derrors.Refuse(derrors.TooLarge, "%s: %s lays out to more than %d bytes of text", c.name, sh.part, c.limit)
+		}
 		if err != nil {
 			return pipeline.Content{}, c.xmlError(sh.part, err)
 		}
@@ -238,8 +243,10 @@ func formatKind(id int, code string) numKind {
 	return numPlain
 }
 
-// readSheet renders a worksheet as lines of tab-separated cells.
-func readSheet(data []byte, strs []string, styles []numKind, date1904 bool) (string, error) {
+// readSheet renders a worksheet as lines of tab-separated cells, at most
+// limit bytes of them: a few cells far to the right of many rows would
+// otherwise lay out to gigabytes of tabs.
+func readSheet(data []byte, strs []string, styles []numKind, date1904 bool, limit int) (string, error) {
 	var doc struct {
 		Rows []struct {
 			R     int `xml:"r,attr"`
@@ -294,18 +301,25 @@ func readSheet(data []byte, strs []string, styles []numKind, date1904 bool) (str
 		}
 		b.WriteString(strings.Join(parts, "\t"))
 		b.WriteByte('\n')
+		if b.Len() > limit {
+			return "", errTextTooLarge
+		}
 	}
 	return b.String(), nil
 }
 
-// colIndex returns the 0-based column of a cell reference such as "AB12".
+// maxColumns is how many columns a worksheet has (A to XFD).
+const maxColumns = 16384
+
+// colIndex returns the 0-based column of a cell reference such as "AB12";
+// references past the last column count as the last column.
 func colIndex(ref string) int {
 	n := 0
 	for _, r := range ref {
 		if r < 'A' || r > 'Z' {
 			break
 		}
-		n = n*26 + int(r-'A'+1)
+		n = min(n*26+int(r-'A'+1), maxColumns)
 	}
 	return max(n-1, 0)
 }

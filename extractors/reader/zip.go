@@ -3,6 +3,7 @@ package reader
 import (
 	"archive/zip"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -38,6 +39,10 @@ func (r *Reader) readZip(name string, data []byte) (pipeline.Content, error) {
 	}
 	return pipeline.Content{}, derrors.Refuse(derrors.UnsupportedMediaType, "%s: a zip archive that is neither DOCX nor XLSX", name)
 }
+
+// errTextTooLarge is returned by the layout of a part whose text would
+// pass the container's limit.
+var errTextTooLarge = errors.New("the text is larger than the limit")
 
 // read returns the inflated content of a part, or nil when it is absent.
 // A part that declares or inflates to more than the remaining budget is

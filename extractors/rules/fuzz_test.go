@@ -3,6 +3,8 @@ package rules
 import (
 	"context"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -143,6 +145,125 @@ func FuzzPersonName(f *testing.F) {
 		for k, src := range fs.Sources {
 			if src.Line < 1 || src.Page < 1 || len([]rune(src.Text)) > maxSourceText {
 				t.Fatalf("%s: source %+v", k, src)
+			}
+		}
+	})
+}
+
+// FuzzCompanyCity checks the cleaning of company names and cities: valid,
+// trimmed text without doubled spaces, never longer than what it came from.
+func FuzzCompanyCity(f *testing.F) {
+	for _, s := range []string{
+		"La société Boulangeries Martin SAS, 12 rue des Lilas", "Harbour Logistics SAS – Le Havre", "the company ACME (France)",
+		"12 rue de la Paix, 75002 Paris Cedex 02", "ZI des Bruyères, F-69100 Villeurbanne", "Quai 4, Le Havre", "69003", "  ",
+		"Boulangeries  Martin", "Société", "1 avenue X, 2 route Y",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			return
+		}
+		for name, v := range map[string]string{"companyName": companyName(s), "cityOf": cityOf(s)} {
+			if !utf8.ValidString(v) || v != strings.TrimSpace(v) || strings.Contains(v, "  ") || len(v) > len(s) {
+				t.Fatalf("%s(%q) = %q", name, s, v)
+			}
+		}
+	})
+}
+
+// FuzzParseDecimal checks that a number found is finite, not negative and
+// printed in s.
+func FuzzParseDecimal(f *testing.F) {
+	for _, s := range []string{"13,45", "13.45 €", "35", "Taux : 1e9", "007", "99999999999999999999999999", "1,2,3", "", ".5", "١٢"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, ok := parseDecimal(s)
+		if !ok {
+			return
+		}
+		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+			t.Fatalf("parseDecimal(%q) = %v", s, v)
+		}
+		if !strings.ContainsAny(s, "0123456789") {
+			t.Fatalf("parseDecimal(%q) = %v without a digit", s, v)
+		}
+	})
+}
+
+// FuzzExtract runs the whole rules extractor on any text, as a reader or
+// OCR would give it, and checks what it returns: fields that fit the
+// spec's schema (they decode again), real dates, plausible amounts,
+// confidences 0..1 and sources within their limits.
+func FuzzExtract(f *testing.F) {
+	files, err := filepath.Glob(filepath.Join("testdata", "*.txt"))
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no texts in testdata: %v", err)
+	}
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(b), strings.Contains(name, "timesheet"), 1.0)
+	}
+	f.Add("CONTRAT DE MISSION N° CM-2O26-0101\nInterimaire : LEFEVRE E1odie\nTaux horaire : 13,4S €\nDu 02/03/2026 au 3O/04/2026", false, 0.62)
+	f.Add("RELEVE D'HEURES  Semaine du 02/03/2026\nLun 02/03  08:00-12:00 13:00-16:30\nMar 03/03  7h30\nTotal : 11h", true, 0.7)
+	f.Fuzz(func(t *testing.T, text string, isTimesheet bool, conf float64) {
+		typ := pipeline.TypeContract
+		if isTimesheet {
+			typ = pipeline.TypeTimesheet
+		}
+		fs, err := New().Extract(context.Background(), typ, pipeline.Content{Text: text, Confidence: conf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pipeline.FieldsFromMap(typ, fs.Map()); err != nil {
+			t.Fatalf("fields do not fit the schema: %v", err)
+		}
+		for k, c := range fs.Confidence {
+			if !(c >= 0 && c <= 1) {
+				t.Fatalf("confidence of %s = %v", k, c)
+			}
+		}
+		for k, src := range fs.Sources {
+			if src.Line < 1 || src.Page < 1 || len([]rune(src.Text)) > maxSourceText {
+				t.Fatalf("%s: source %+v", k, src)
+			}
+		}
+		if utf8.ValidString(text) {
+			for k, v := range fs.Map() {
+				if s, ok := v.(string); ok && (!utf8.ValidString(s) || s != strings.TrimSpace(s)) {
+					t.Fatalf("%s = %q", k, s)
+				}
+			}
+		}
+		checkDates := func(ds ...*pipeline.Date) {
+			for _, d := range ds {
+				if d != nil && !validDate(*d) {
+					t.Fatalf("date %v from %q", d, text)
+				}
+			}
+		}
+		if c := fs.Contract; c != nil {
+			checkDates(c.StartDate, c.EndDate)
+			if r := c.HourlyRate; r != nil && !(*r > 0 && *r < 1000) {
+				t.Fatalf("hourly rate %v", *r)
+			}
+			if w := c.WeeklyHours; w != nil && !(*w > 0 && *w <= 80) {
+				t.Fatalf("weekly hours %v", *w)
+			}
+		}
+		if ts := fs.Timesheet; ts != nil {
+			checkDates(ts.PeriodStart, ts.PeriodEnd)
+			for _, e := range ts.Entries {
+				if e.Hours <= 0 || e.Hours > 24 || !validDate(e.Date) {
+					t.Fatalf("entry %+v", e)
+				}
+			}
+			if h := ts.TotalHours; h != nil && !(*h >= 0 && !math.IsInf(*h, 0)) {
+				t.Fatalf("total hours %v", *h)
 			}
 		}
 	})

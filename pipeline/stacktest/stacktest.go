@@ -24,6 +24,7 @@ import (
 	"github.com/docflow/docflow/queue"
 	"github.com/docflow/docflow/similarity"
 	"github.com/docflow/docflow/storage/dbtest"
+	"github.com/docflow/docflow/storage/filecrypt"
 	"github.com/docflow/docflow/storage/files"
 	"github.com/docflow/docflow/storage/mariadb"
 	"github.com/docflow/docflow/storage/postgres"
@@ -54,8 +55,11 @@ type Stack struct {
 	MariaDB *sql.DB
 	Records *mariadb.Records
 	Store   *postgres.Store
-	// Keyring seals the store's secrets (a random master key).
+	// Keyring seals the store's secrets and wraps the data keys of the
+	// files (a random master key).
 	Keyring *keyring.Keyring
+	// Files seals the stored files, as in production.
+	Files   *filecrypt.Store
 	Service *pipeline.Service
 	River   *river.Client[pgx.Tx]
 	DataDir string
@@ -71,11 +75,19 @@ func New(t testing.TB, o Options) *Stack {
 	if err != nil {
 		t.Fatal(err)
 	}
+	master := make([]byte, keyring.KeySize)
+	if _, err := rand.Read(master); err != nil {
+		t.Fatal(err)
+	}
+	if s.Keyring, err = keyring.New(master); err != nil {
+		t.Fatal(err)
+	}
+	s.Files = filecrypt.New(disk, filecrypt.NewKeys(postgres.NewDataKeys(s.Pool), s.Keyring))
 	var recs pipeline.Records = s.Records
 	if o.Records != nil {
 		recs = o.Records(recs)
 	}
-	var fs pipeline.Files = disk
+	var fs pipeline.Files = s.Files
 	if o.Files != nil {
 		fs = o.Files(fs)
 	}
@@ -109,13 +121,6 @@ func New(t testing.TB, o Options) *Stack {
 	}
 	inserter.Client = s.River
 	s.Store = postgres.New(s.Pool, inserter)
-	master := make([]byte, keyring.KeySize)
-	if _, err := rand.Read(master); err != nil {
-		t.Fatal(err)
-	}
-	if s.Keyring, err = keyring.New(master); err != nil {
-		t.Fatal(err)
-	}
 	s.Store.SetKeyring(s.Keyring)
 	s.Service.Store = s.Store
 	if !o.NoWorkers {

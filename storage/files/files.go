@@ -1,6 +1,7 @@
 // Package files stores documents' bytes on local disk, content-addressed by
 // their SHA-256 under a folder per tenant. Writes go to a temporary file
-// that is renamed into place, so a file is either whole or absent.
+// that is renamed into place, so a file is either whole or absent. Disk
+// keeps the bytes it is given: storage/filecrypt wraps it to encrypt them.
 package files
 
 import (
@@ -32,41 +33,93 @@ func NewDisk(root string) (*Disk, error) {
 
 var keyPattern = regexp.MustCompile(`^([0-9a-f-]{36})/([0-9a-f]{64})$`)
 
+// tempPrefix starts the names of files being written.
+const tempPrefix = ".put-"
+
 // Put stores data for a tenant and returns its key, "<tenant>/<sha256>".
 // Storing the same bytes again is a no-op.
 func (d *Disk) Put(_ context.Context, tenantID string, data []byte) (string, error) {
+	key := KeyOf(tenantID, data)
+	if ok, err := d.Exists(key); err != nil || ok {
+		return key, err
+	}
+	return key, d.Write(key, data)
+}
+
+// KeyOf is the key Put gives data of a tenant: "<tenant>/<sha256 of data>".
+// Stores that keep other bytes than data (encrypted ones) name them so too.
+func KeyOf(tenantID string, data []byte) string {
 	sum := sha256.Sum256(data)
-	key := tenantID + "/" + hex.EncodeToString(sum[:])
+	return tenantID + "/" + hex.EncodeToString(sum[:])
+}
+
+// SplitKey returns the tenant and the SHA-256 (in hex) a key names, or an
+// InvalidArgument error for anything that is not a key.
+func SplitKey(key string) (tenantID, sum string, err error) {
+	m := keyPattern.FindStringSubmatch(key)
+	if m == nil {
+		return "", "", fmt.Errorf("%w: malformed file key %q", derrors.InvalidArgument, key)
+	}
+	return m[1], m[2], nil
+}
+
+// Exists reports whether a file is stored under key.
+func (d *Disk) Exists(key string) (bool, error) {
 	path, err := d.path(key)
 	if err != nil {
-		return "", err
+		return false, err
 	}
-	if _, err := os.Stat(path); err == nil {
-		return key, nil
+	_, err = os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("files: %w", err)
+	}
+	return true, nil
+}
+
+// Write stores data under key, replacing any file there: it writes a
+// temporary file, syncs it and renames it into place, so that readers see
+// the old file or the new one, never a part.
+func (d *Disk) Write(key string, data []byte) error {
+	path, err := d.path(key)
+	if err != nil {
+		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return "", fmt.Errorf("files: %w", err)
+		return fmt.Errorf("files: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".put-*")
+	tmp, err := d.writeTemp(filepath.Dir(path), data)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("files: %w", err)
+	}
+	return nil
+}
+
+// writeTemp writes data to a new synced temporary file in dir and returns
+// its path.
+func (d *Disk) writeTemp(dir string, data []byte) (string, error) {
+	tmp, err := os.CreateTemp(dir, tempPrefix+"*")
 	if err != nil {
 		return "", fmt.Errorf("files: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
 		return "", fmt.Errorf("files: %w", err)
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("files: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return "", fmt.Errorf("files: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return "", fmt.Errorf("files: %w", err)
-	}
-	return key, nil
+	return tmp.Name(), nil
 }
 
 // Get returns the bytes stored under key.
@@ -84,9 +137,9 @@ func (d *Disk) Get(_ context.Context, key string) ([]byte, error) {
 
 // path maps a key to its file, refusing anything that is not a key.
 func (d *Disk) path(key string) (string, error) {
-	m := keyPattern.FindStringSubmatch(key)
-	if m == nil {
-		return "", fmt.Errorf("%w: malformed file key %q", derrors.InvalidArgument, key)
+	tenantID, sum, err := SplitKey(key)
+	if err != nil {
+		return "", err
 	}
-	return filepath.Join(d.root, m[1], m[2][:2], m[2]), nil
+	return filepath.Join(d.root, tenantID, sum[:2], sum), nil
 }

@@ -148,3 +148,63 @@ func fromNullFloat(f sql.NullFloat64) *float64 {
 	}
 	return &f.Float64
 }
+
+// WorkerRecords returns the tenant's committed contracts and timesheets of
+// the worker (pipeline.NormalizeName on both sides).
+func (r *Records) WorkerRecords(ctx context.Context, tenantID, name string) ([]pipeline.CommittedContract, []pipeline.CommittedTimesheet, error) {
+	want := pipeline.NormalizeName(name)
+	// Candidates by lower case and collapsed spaces; then compared exactly
+	// as the spec compares names (the collation may ignore accents).
+	const match = `LOWER(TRIM(REGEXP_REPLACE(worker_name, '[[:space:]]+', ' '))) = ?`
+	rows, err := r.db.QueryContext(ctx, "SELECT "+contractColumns+` FROM contracts
+		WHERE tenant_id = ? AND `+match+` ORDER BY start_date, document_id`, tenantID, want)
+	if err != nil {
+		return nil, nil, err
+	}
+	contracts := []pipeline.CommittedContract{}
+	numbers := map[string]bool{}
+	for rows.Next() {
+		c, err := scanContract(rows)
+		if err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		if pipeline.NormalizeName(c.WorkerName) == want {
+			contracts = append(contracts, c)
+			numbers[c.ContractNumber] = true
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	trows, err := r.db.QueryContext(ctx, `SELECT DISTINCT contract_number FROM timesheets WHERE tenant_id = ? AND `+match, tenantID, want)
+	if err != nil {
+		return nil, nil, err
+	}
+	for trows.Next() {
+		var n string
+		if err := trows.Scan(&n); err != nil {
+			trows.Close()
+			return nil, nil, err
+		}
+		numbers[n] = true
+	}
+	trows.Close()
+	if err := trows.Err(); err != nil {
+		return nil, nil, err
+	}
+	timesheets := []pipeline.CommittedTimesheet{}
+	for n := range numbers {
+		ts, err := r.Timesheets(ctx, tenantID, n)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, t := range ts {
+			if pipeline.NormalizeName(t.WorkerName) == want {
+				timesheets = append(timesheets, t)
+			}
+		}
+	}
+	return contracts, timesheets, nil
+}

@@ -1,0 +1,2 @@
+DROP INDEX api_keys_tenant;
+ALTER TABLE api_keys DROP COLUMN name, DROP COLUMN scopes, DROP COLUMN expires_at, DROP COLUMN created_by, DROP COLUMN rotated_to;
