@@ -45,10 +45,12 @@ func TestMailProcessKilledBeforeMove(t *testing.T) {
 		// The killed worker may have taken the email's job: the restarted one
 		// runs it again once it is taken as stuck.
 		"DOCFLOW_RESCUE_AFTER=5s")
+	var all []*bytes.Buffer // every process's output
 	cmd := func(extra []string, args ...string) *exec.Cmd {
 		c := exec.Command(bin, args...)
 		c.Env = append(append([]string{}, env...), extra...)
 		var logs bytes.Buffer
+		all = append(all, &logs)
 		c.Stdout, c.Stderr = &logs, &logs
 		t.Cleanup(func() {
 			if t.Failed() {
@@ -148,5 +150,15 @@ func TestMailProcessKilledBeforeMove(t *testing.T) {
 	}
 	if n := count("SELECT count(*) FROM documents WHERE parent_id IS NULL"); n != 1 || inbox() != 0 {
 		t.Errorf("%d email documents, %d in INBOX; want 1 and 0", n, inbox())
+	}
+	restarted.Process.Signal(syscall.SIGTERM)
+	restarted.Wait()
+	// No secret and nothing the documents say reached the logs.
+	for _, logs := range all {
+		for _, leak := range []string{base64.StdEncoding.EncodeToString(key), imapServer.Password, "Élodie", "Lefèvre", "crash@example.org"} {
+			if bytes.Contains(logs.Bytes(), []byte(leak)) {
+				t.Errorf("the logs hold %q:\n%s", leak, logs.String())
+			}
+		}
 	}
 }
