@@ -145,38 +145,46 @@ func fileUpload() (io.Reader, string) {
 // own copy of what server.go declares, and check the server against it:
 // an operation missing here fails TestRoleMatrix and TestTenantIsolation.
 var operationActions = map[string]authz.Action{
-	"health":               "",
-	"getOpenAPI":           "",
-	"uploadDocument":       authz.DocumentUpload,
-	"listDocuments":        authz.DocumentRead,
-	"getDocument":          authz.DocumentRead,
-	"getDocumentAudit":     authz.DocumentAudit,
-	"listReviews":          authz.ReviewList,
-	"claimReview":          authz.ReviewClaim,
-	"releaseReview":        authz.ReviewRelease,
-	"approveReview":        authz.ReviewDecide,
-	"rejectReview":         authz.ReviewDecide,
-	"getContract":          authz.RecordsRead,
-	"listContractMonths":   authz.RecordsRead,
-	"listWeeklyHours":      authz.RecordsRead,
-	"listTimesheets":       authz.RecordsRead,
-	"listAudit":            authz.AuditRead,
-	"listCorrections":      authz.CorrectionsRead,
-	"getSettings":          authz.SettingsRead,
-	"putSettings":          authz.SettingsWrite,
-	"createMailbox":        authz.MailboxWrite,
-	"listMailboxes":        authz.MailboxRead,
-	"getMailbox":           authz.MailboxRead,
-	"updateMailbox":        authz.MailboxWrite,
-	"listMailMessages":     authz.MailboxRead,
-	"listMailFailures":     authz.MailboxRead,
-	"createInboundAddress": authz.InboundWrite,
-	"listInboundAddresses": authz.InboundRead,
-	"listAPIKeys":          authz.APIKeyRead,
-	"createAPIKey":         authz.APIKeyWrite,
-	"rotateAPIKey":         authz.APIKeyWrite,
-	"revokeAPIKey":         authz.APIKeyWrite,
-	"exportWorker":         authz.WorkerExport,
+	"health":                   "",
+	"readyz":                   "",
+	"getOpenAPI":               "",
+	"uploadDocument":           authz.DocumentUpload,
+	"listDocuments":            authz.DocumentRead,
+	"getDocument":              authz.DocumentRead,
+	"getDocumentAudit":         authz.DocumentAudit,
+	"listReviews":              authz.ReviewList,
+	"claimReview":              authz.ReviewClaim,
+	"releaseReview":            authz.ReviewRelease,
+	"approveReview":            authz.ReviewDecide,
+	"rejectReview":             authz.ReviewDecide,
+	"getContract":              authz.RecordsRead,
+	"listContractMonths":       authz.RecordsRead,
+	"listWeeklyHours":          authz.RecordsRead,
+	"listTimesheets":           authz.RecordsRead,
+	"listAudit":                authz.AuditRead,
+	"listCorrections":          authz.CorrectionsRead,
+	"getSettings":              authz.SettingsRead,
+	"putSettings":              authz.SettingsWrite,
+	"createMailbox":            authz.MailboxWrite,
+	"listMailboxes":            authz.MailboxRead,
+	"getMailbox":               authz.MailboxRead,
+	"updateMailbox":            authz.MailboxWrite,
+	"listMailMessages":         authz.MailboxRead,
+	"listMailFailures":         authz.MailboxRead,
+	"createInboundAddress":     authz.InboundWrite,
+	"listInboundAddresses":     authz.InboundRead,
+	"listAPIKeys":              authz.APIKeyRead,
+	"createAPIKey":             authz.APIKeyWrite,
+	"rotateAPIKey":             authz.APIKeyWrite,
+	"revokeAPIKey":             authz.APIKeyWrite,
+	"exportWorker":             authz.WorkerExport,
+	"createWebhook":            authz.WebhookWrite,
+	"listWebhooks":             authz.WebhookRead,
+	"getWebhook":               authz.WebhookRead,
+	"updateWebhook":            authz.WebhookWrite,
+	"deleteWebhook":            authz.WebhookWrite,
+	"listWebhookDeliveries":    authz.WebhookRead,
+	"redeliverWebhookDelivery": authz.WebhookWrite,
 }
 
 // actionOf returns the action of an operation, failing the test when the
@@ -206,6 +214,7 @@ func matrixRequests(e *env, o objects) map[string]func(pipeline.Role) request {
 		"processed_folder": "P", "failed_folder": "F", "enabled": false}
 	return map[string]func(pipeline.Role) request{
 		"health":               same(request{}),
+		"readyz":               same(request{}),
 		"getOpenAPI":           same(request{}),
 		"uploadDocument":       same(request{body: fileUpload}),
 		"listDocuments":        same(request{}),
@@ -239,7 +248,26 @@ func matrixRequests(e *env, o objects) map[string]func(pipeline.Role) request {
 		},
 		"revokeAPIKey": func(pipeline.Role) request { return request{params: e.freshKey(o)} },
 		"exportWorker": same(request{query: "name=" + url.QueryEscape(o.worker)}),
+		"createWebhook": same(request{body: jsonOf(map[string]any{"url": "https://hooks.matrice.example/docflow",
+			"event_types": []string{"document.committed"}})}),
+		"listWebhooks":             same(request{}),
+		"getWebhook":               same(request{params: map[string]string{"id": o.webhook}}),
+		"updateWebhook":            same(request{params: map[string]string{"id": o.webhook}, body: jsonOf(map[string]any{"description": "paie"})}),
+		"deleteWebhook":            func(pipeline.Role) request { return request{params: map[string]string{"id": e.freshWebhook(o)}} },
+		"listWebhookDeliveries":    same(request{params: map[string]string{"id": o.webhook}}),
+		"redeliverWebhookDelivery": same(request{params: map[string]string{"id": o.webhook, "delivery_id": o.delivery}}),
 	}
+}
+
+// freshWebhook registers a webhook of the tenant and returns its id
+// (deleting one webhook twice is not the same call).
+func (e *env) freshWebhook(o objects) string {
+	e.t.Helper()
+	var w struct{ ID string }
+	if code := e.postJSON("/v1/webhooks", o.tenant.admin, map[string]any{"url": "https://hooks.matrice.example/jetable"}, &w); code != http.StatusCreated {
+		e.t.Fatalf("create webhook: %d", code)
+	}
+	return w.ID
 }
 
 // freshKey makes an uploader key of the tenant and returns it as the {id}

@@ -68,22 +68,29 @@ func isolationWalk(b objects) map[string]walkCase {
 		"password": "autre", "processed_folder": "Traités", "failed_folder": "Échecs", "enabled": false}
 	return map[string]walkCase{
 		"health":     {kind: public},
+		"readyz":     {kind: public},
 		"getOpenAPI": {kind: public},
 
-		"getDocument":        {kind: byID, requests: each("id", nil, docs...)},
-		"getDocumentAudit":   {kind: byID, requests: each("id", nil, docs...)},
-		"claimReview":        {kind: byID, requests: each("id", nil, tasks...)},
-		"releaseReview":      {kind: byID, requests: each("id", nil, tasks...)},
-		"approveReview":      {kind: byID, requests: each("id", jsonOf(map[string]any{"fields": map[string]any{"hourly_rate": 12.5}}), tasks...)},
-		"rejectReview":       {kind: byID, requests: each("id", jsonOf(map[string]any{"reason": "pas à nous"}), tasks...)},
-		"getContract":        {kind: byID, requests: each("contract_number", nil, b.contract, url.PathEscape(b.contract[:3]+" "+b.contract[3:]))},
-		"listContractMonths": {kind: byID, requests: each("contract_number", nil, b.contract)},
-		"getMailbox":         {kind: byID, requests: each("id", nil, b.mailbox)},
-		"updateMailbox":      {kind: byID, requests: each("id", jsonOf(map[string]any{"name": "volée", "enabled": true}), b.mailbox)},
-		"listMailMessages":   {kind: byID, requests: each("id", nil, b.mailbox)},
-		"listMailFailures":   {kind: byID, requests: each("id", nil, b.mailbox)},
-		"rotateAPIKey":       {kind: byID, requests: each("id", jsonOf(map[string]any{"grace_seconds": 0}), keyIDs(b)...)},
-		"revokeAPIKey":       {kind: byID, requests: each("id", nil, keyIDs(b)...)},
+		"getDocument":           {kind: byID, requests: each("id", nil, docs...)},
+		"getDocumentAudit":      {kind: byID, requests: each("id", nil, docs...)},
+		"claimReview":           {kind: byID, requests: each("id", nil, tasks...)},
+		"releaseReview":         {kind: byID, requests: each("id", nil, tasks...)},
+		"approveReview":         {kind: byID, requests: each("id", jsonOf(map[string]any{"fields": map[string]any{"hourly_rate": 12.5}}), tasks...)},
+		"rejectReview":          {kind: byID, requests: each("id", jsonOf(map[string]any{"reason": "pas à nous"}), tasks...)},
+		"getContract":           {kind: byID, requests: each("contract_number", nil, b.contract, url.PathEscape(b.contract[:3]+" "+b.contract[3:]))},
+		"listContractMonths":    {kind: byID, requests: each("contract_number", nil, b.contract)},
+		"getMailbox":            {kind: byID, requests: each("id", nil, b.mailbox)},
+		"updateMailbox":         {kind: byID, requests: each("id", jsonOf(map[string]any{"name": "volée", "enabled": true}), b.mailbox)},
+		"listMailMessages":      {kind: byID, requests: each("id", nil, b.mailbox)},
+		"listMailFailures":      {kind: byID, requests: each("id", nil, b.mailbox)},
+		"rotateAPIKey":          {kind: byID, requests: each("id", jsonOf(map[string]any{"grace_seconds": 0}), keyIDs(b)...)},
+		"revokeAPIKey":          {kind: byID, requests: each("id", nil, keyIDs(b)...)},
+		"getWebhook":            {kind: byID, requests: each("id", nil, b.webhook)},
+		"updateWebhook":         {kind: byID, requests: each("id", jsonOf(map[string]any{"url": "https://a.example/vol", "enabled": true}), b.webhook)},
+		"deleteWebhook":         {kind: byID, requests: each("id", nil, b.webhook)},
+		"listWebhookDeliveries": {kind: byID, requests: each("id", nil, b.webhook)},
+		"redeliverWebhookDelivery": {kind: byID, requests: []request{
+			{params: map[string]string{"id": b.webhook, "delivery_id": b.delivery}}}},
 
 		"listDocuments": {kind: list, requests: q("", "status=committed", "status=in_review", "status=received", "limit=500")},
 		"listReviews": {kind: list, requests: q("", "status=pending", "status=claimed", "status=approved",
@@ -97,6 +104,7 @@ func isolationWalk(b objects) map[string]walkCase {
 		"listMailboxes":        {kind: list, requests: q("")},
 		"listInboundAddresses": {kind: list, requests: q("")},
 		"listAPIKeys":          {kind: list, requests: q("")},
+		"listWebhooks":         {kind: list, requests: q("")},
 		// The answer names the worker asked for: B's name in A finds nothing of B.
 		"exportWorker": {kind: list, requests: q("name=" + url.QueryEscape(b.worker)), ownCopy: true},
 
@@ -106,6 +114,7 @@ func isolationWalk(b objects) map[string]walkCase {
 		"createMailbox":        {kind: create, requests: []request{{body: jsonOf(mailboxBody)}}},
 		"createInboundAddress": {kind: create, requests: []request{{}}},
 		"createAPIKey":         {kind: create, requests: []request{{body: jsonOf(map[string]any{"role": "uploader"})}}},
+		"createWebhook":        {kind: create, requests: []request{{body: jsonOf(map[string]any{"url": "https://a.example/hook"})}}},
 	}
 }
 
@@ -149,7 +158,7 @@ func TestTenantIsolation(t *testing.T) {
 	}
 	a := e.objects("Agence Alpha", objectsOptions{number: "CM-2026-0001", worker: "Alice Arnaud", tasks: 1})
 	before := e.snapshot(b)
-	for _, id := range []string{b.contractDoc, b.tasks[0], b.tasks[1], b.mailbox, b.mailDoc, b.inbound, b.senders, b.worker} {
+	for _, id := range []string{b.contractDoc, b.tasks[0], b.tasks[1], b.mailbox, b.mailDoc, b.inbound, b.senders, b.worker, b.webhook, b.delivery} {
 		if !strings.Contains(before, id) {
 			t.Fatalf("B's own answers lack %q: the walk's ids are not B's objects", id)
 		}
@@ -260,7 +269,8 @@ func (e *env) snapshot(b objects) string {
 	var out bytes.Buffer
 	for _, p := range []string{"/v1/reviews", "/v1/reviews?status=claimed", "/v1/reviews?status=approved",
 		"/v1/documents?limit=500", "/v1/mailboxes/" + b.mailbox, "/v1/mailboxes/" + b.mailbox + "/messages",
-		"/v1/mailboxes/" + b.mailbox + "/failures", "/v1/settings", "/v1/inbound-addresses", "/v1/contracts/" + b.contract} {
+		"/v1/mailboxes/" + b.mailbox + "/failures", "/v1/settings", "/v1/inbound-addresses", "/v1/contracts/" + b.contract,
+		"/v1/webhooks", "/v1/webhooks/" + b.webhook + "/deliveries"} {
 		req, _ := http.NewRequest(http.MethodGet, e.server.URL+p, nil)
 		req.Header.Set("Authorization", "Bearer "+b.tenant.admin)
 		resp, err := e.client.Do(req)

@@ -76,8 +76,9 @@ func TestMailboxAPI(t *testing.T) {
 	if len(list.Items) != 0 {
 		t.Errorf("tenant B lists %d mailboxes", len(list.Items))
 	}
-	if len(msgs.Items) == 1 && (msgs.Items[0].State != "stored" || msgs.Items[0].Moved) {
-		t.Errorf("message state = %q moved %v, want stored, not moved", msgs.Items[0].State, msgs.Items[0].Moved)
+	// The email document has no file: its job may already have ended it.
+	if len(msgs.Items) == 1 && (msgs.Items[0].State != "stored" && msgs.Items[0].State != "processed" || msgs.Items[0].Moved) {
+		t.Errorf("message state = %q moved %v, want stored (or processed once its job ran), not moved", msgs.Items[0].State, msgs.Items[0].Moved)
 	}
 
 	// Changing settings: fields left out keep their value; the password

@@ -38,6 +38,9 @@ type objects struct {
 	inbound                     string
 	// senders is the domain that the tenant's settings allow to send mail.
 	senders string
+	// webhook is registered before the documents were made; delivery is
+	// one of its deliveries (of the committed contract's first event).
+	webhook, delivery string
 }
 
 // objectsOptions says what to make.
@@ -65,6 +68,7 @@ func (e *env) objects(name string, opts objectsOptions) objects {
 		}
 		o.keyIDs[r] = p.KeyID
 	}
+	o.webhook = e.webhookOf(o)
 	c := testdocs.ValidContract(o.contract)
 	c.WorkerName = opts.worker
 	o.contractFile = testdocs.PDF(testdocs.Contract(c))
@@ -90,6 +94,7 @@ func (e *env) objects(name string, opts objectsOptions) objects {
 		}
 		e.waitStatus(tn.uploader, o.approved, "committed")
 	}
+	o.delivery = e.deliveryOf(o, o.contractDoc)
 	o.mailbox, o.mailDoc, o.messageID = e.mailboxWithMail(o)
 	// The email document has no file: its processing fails at once.
 	e.waitStatus(tn.admin, o.mailDoc, "failed", "refused", "committed", "in_review", "rejected")
@@ -164,7 +169,7 @@ func (o objects) ids() []string {
 // say (the contract's number, the worker's name).
 func (o objects) objectIDs() []string {
 	out := []string{o.tenant.id, o.contractDoc, o.timesheetDoc, o.approved, o.approvedTask,
-		o.mailbox, o.mailDoc, o.messageID, o.inbound, o.senders}
+		o.mailbox, o.mailDoc, o.messageID, o.inbound, o.senders, o.webhook, o.delivery}
 	out = append(out, o.inReview...)
 	out = append(out, o.tasks...)
 	for _, id := range o.keyIDs {
@@ -180,4 +185,38 @@ func allowed(a authz.Action) []pipeline.Role {
 		return authz.AllRoles()
 	}
 	return authz.Roles(a)
+}
+
+// webhookOf registers a webhook of the tenant through the API.
+func (e *env) webhookOf(o objects) string {
+	e.t.Helper()
+	var w struct{ ID, Secret string }
+	body := map[string]any{"url": "https://hooks." + o.tenant.id[:8] + ".example/docflow", "description": "paie"}
+	if code := e.postJSON("/v1/webhooks", o.tenant.admin, body, &w); code != http.StatusCreated || w.Secret == "" {
+		e.t.Fatalf("create webhook: %d", code)
+	}
+	return w.ID
+}
+
+// deliveryOf returns the id of the webhook's delivery of a document's
+// first event.
+func (e *env) deliveryOf(o objects, docID string) string {
+	e.t.Helper()
+	var list struct {
+		Items []struct {
+			ID         string `json:"id"`
+			DocumentID string `json:"document_id"`
+			Sequence   int    `json:"sequence"`
+		} `json:"items"`
+	}
+	if code := e.getJSON("/v1/webhooks/"+o.webhook+"/deliveries?limit=500", o.tenant.admin, &list); code != http.StatusOK {
+		e.t.Fatalf("list deliveries: %d", code)
+	}
+	for _, d := range list.Items {
+		if d.DocumentID == docID && d.Sequence == 1 {
+			return d.ID
+		}
+	}
+	e.t.Fatalf("no delivery of document %s's first event in %+v", docID, list.Items)
+	return ""
 }

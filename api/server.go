@@ -36,6 +36,8 @@ type Server struct {
 	inboundDomain string
 	keys          Keys
 	limiter       *ratelimit.Limiter
+	webhooks      Webhooks
+	ready         http.Handler
 }
 
 // New returns the HTTP handler of the API.
@@ -59,6 +61,7 @@ func New(svc *pipeline.Service, auth Authenticator, opts ...Option) http.Handler
 // that it performs.
 func (s *Server) routes(r *gin.Engine) {
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", s.readyz)
 	r.GET("/v1/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openapiYAML) })
 
 	v1 := r.Group("/v1", s.authenticate, s.rateLimit)
@@ -92,4 +95,11 @@ func (s *Server) routes(r *gin.Engine) {
 	v1.POST("/api-keys/:id/rotate", allow(authz.APIKeyWrite), jsonBody, handle(s.rotateAPIKey))
 	v1.DELETE("/api-keys/:id", allow(authz.APIKeyWrite), handle(s.revokeAPIKey))
 	v1.GET("/workers/export", allow(authz.WorkerExport), handle(s.exportWorker))
+	v1.POST("/webhooks", allow(authz.WebhookWrite), jsonBody, handle(s.createWebhook))
+	v1.GET("/webhooks", allow(authz.WebhookRead), handle(s.listWebhooks))
+	v1.GET("/webhooks/:id", allow(authz.WebhookRead), handle(s.getWebhook))
+	v1.PATCH("/webhooks/:id", allow(authz.WebhookWrite), jsonBody, handle(s.updateWebhook))
+	v1.DELETE("/webhooks/:id", allow(authz.WebhookWrite), handle(s.deleteWebhook))
+	v1.GET("/webhooks/:id/deliveries", allow(authz.WebhookRead), handle(s.listDeliveries))
+	v1.POST("/webhooks/:id/deliveries/:delivery_id/redeliver", allow(authz.WebhookWrite), handle(s.redeliver))
 }

@@ -69,6 +69,11 @@ const (
 	InboundRead Action = "inbound.read"
 	// InboundWrite makes a new SMTP inbound address.
 	InboundWrite Action = "inbound.write"
+	// WebhookRead lists the tenant's webhooks and their delivery logs
+	// (never their secrets).
+	WebhookRead Action = "webhook.read"
+	// WebhookWrite registers, changes and deletes webhooks, and redelivers.
+	WebhookWrite Action = "webhook.write"
 	// DeskSession uses the desk once signed in: its home page, sign-out.
 	DeskSession Action = "desk.session"
 )

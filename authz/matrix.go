@@ -41,6 +41,8 @@ var matrix = []grant{
 	{APIKeyRead, "the tenant's API keys: role, scopes, expiry, last use (never the secret)", []pipeline.Role{admin, auditor}},
 	{APIKeyWrite, "make, rotate and revoke the tenant's API keys", []pipeline.Role{admin}},
 	{WorkerExport, "export everything held about one worker (right of access)", []pipeline.Role{admin, auditor}},
+	{WebhookRead, "webhooks and their delivery logs (never the secret)", []pipeline.Role{admin, auditor}},
+	{WebhookWrite, "register, change and delete webhooks; redeliver an event", []pipeline.Role{admin}},
 	{DeskSession, "the desk's home page and sign-out", []pipeline.Role{uploader, reviewer, admin, auditor}},
 }
 

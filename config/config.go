@@ -66,6 +66,35 @@ type Config struct {
 	// OIDC is single sign-on to the review desk through an OpenID
 	// Connect provider; with no issuer it is off.
 	OIDC OIDC
+	// Ops are the operators' settings: metrics, traces, shutdown.
+	Ops Ops
+	// S3, when its endpoint is set, keeps the files in an S3-compatible
+	// bucket instead of DataDir/files.
+	S3 S3
+	// Events tunes the event relay (webhooks, Kafka).
+	Events Events
+	// RiverUITenant is the operators' tenant: its admins, signed in to the
+	// desk, open River UI at /desk/riverui/ (DOCFLOW_RIVERUI_TENANT; unset,
+	// River UI is off, since it shows every tenant's jobs).
+	RiverUITenant string
+}
+
+// Ops configures what operators see of a process and how it stops.
+type Ops struct {
+	// MetricsAddr, when set, serves /metrics (and /healthz, /readyz) on
+	// its own listener, for processes without the API: serve
+	// --workers-only (DOCFLOW_METRICS_ADDR, e.g. :9090).
+	MetricsAddr string
+	// MetricsToken, when set, is the bearer token that a scrape of
+	// /metrics must carry (DOCFLOW_METRICS_TOKEN); never printed.
+	MetricsToken string
+	// OTLPEndpoint, when set, exports traces over OTLP/HTTP to this URL,
+	// e.g. http://otel-collector:4318 (DOCFLOW_OTLP_ENDPOINT).
+	OTLPEndpoint string
+	// ShutdownTimeout bounds the wait for running jobs and requests on
+	// SIGTERM before they are cancelled and handed back to the queue
+	// (DOCFLOW_SHUTDOWN_TIMEOUT, default 30s).
+	ShutdownTimeout time.Duration
 }
 
 // OIDC configures single sign-on through one OpenID Connect provider.
@@ -176,6 +205,8 @@ const (
 	DefaultMaxUploadBytes = 25 << 20
 	DefaultWorkers        = 4
 	DefaultRescueAfter    = 10 * time.Minute
+	// DefaultShutdownTimeout is how long running jobs get to finish on SIGTERM.
+	DefaultShutdownTimeout = 30 * time.Second
 )
 
 // Load reads the configuration from the environment.
@@ -263,6 +294,17 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		errs = append(errs, fmt.Sprintf("DOCFLOW_LLM_TIMEOUT must be a duration such as 60s, not %q", lt))
 	}
 	c.OIDC = loadOIDC(get, &errs)
+	c.S3 = loadS3(get, &errs)
+	c.Events = loadEvents(get, &errs)
+	if c.RiverUITenant = get("DOCFLOW_RIVERUI_TENANT", ""); c.RiverUITenant != "" && uuid.Validate(c.RiverUITenant) != nil {
+		errs = append(errs, fmt.Sprintf("DOCFLOW_RIVERUI_TENANT must be a tenant id, not %q", c.RiverUITenant))
+	}
+	c.Ops = Ops{MetricsAddr: get("DOCFLOW_METRICS_ADDR", ""), MetricsToken: get("DOCFLOW_METRICS_TOKEN", ""),
+		OTLPEndpoint: get("DOCFLOW_OTLP_ENDPOINT", "")}
+	st := get("DOCFLOW_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout.String())
+	if c.Ops.ShutdownTimeout, err = time.ParseDuration(st); err != nil {
+		errs = append(errs, fmt.Sprintf("DOCFLOW_SHUTDOWN_TIMEOUT must be a duration such as 30s, not %q", st))
+	}
 	if len(errs) > 0 {
 		return c, fmt.Errorf("config: %s", strings.Join(errs, "; "))
 	}
@@ -292,6 +334,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: DOCFLOW_LLM_VISION_PAGES must be 1 to 20")
 	case c.LLM.Concurrency < 1:
 		return fmt.Errorf("config: DOCFLOW_LLM_CONCURRENCY must be at least 1")
+	case c.Ops.ShutdownTimeout < 0:
+		return fmt.Errorf("config: DOCFLOW_SHUTDOWN_TIMEOUT must not be negative")
 	case c.LLM.BaseURL != "" && c.LLM.Model == "":
 		return fmt.Errorf("config: DOCFLOW_LLM_MODEL must name the model when DOCFLOW_LLM_BASE_URL is set")
 	}
@@ -382,10 +426,14 @@ func loopback(host string) bool {
 func (c Config) Dump(w io.Writer) {
 	fmt.Fprintf(w, "config: addr=%s postgres=%s mariadb=%s data_dir=%s max_upload_bytes=%d workers=%d rescue_after=%s auto_commit_warnings=%t secure_cookies=%t\n",
 		c.Addr, redact(c.PostgresURL), redact(c.MariaDBDSN), c.DataDir, c.MaxUploadBytes, c.Workers, c.RescueAfter, c.AutoCommitWarnings, c.SecureCookies)
+	fmt.Fprintf(w, "config: metrics_addr=%s metrics_token=%t otlp_endpoint=%s shutdown_timeout=%s\n",
+		c.Ops.MetricsAddr, c.Ops.MetricsToken != "", c.Ops.OTLPEndpoint, c.Ops.ShutdownTimeout)
 	if o := c.OIDC; o.Enabled() {
 		fmt.Fprintf(w, "config: oidc issuer=%s client_id=%s redirect_url=%s scopes=%s tenant_claim=%s role_claim=%s tenant_map=%d role_map=%d allowed_tenants=%d\n",
 			o.Issuer, o.ClientID, o.RedirectURL, strings.Join(o.Scopes, ","), o.TenantClaim, o.RoleClaim, len(o.TenantMap), len(o.RoleMap), len(o.AllowedTenants))
 	}
+	c.S3.dump(w)
+	c.Events.dump(w)
 }
 
 // redact hides the password of a URL or DSN ("user:secret@...").

@@ -46,6 +46,9 @@ type Poller struct {
 	// Replier, when set, answers mail that carried nothing usable, for
 	// tenants that ask for it (settings mail.reply_when_unusable).
 	Replier *Replier
+	// OnPoll, when set, hears the result of every poll Run makes
+	// (metrics); it must be cheap and safe for concurrent use.
+	OnPoll func(res Result, err error)
 }
 
 // Result counts what a poll did.
@@ -74,10 +77,14 @@ func (p *Poller) Run(ctx context.Context, mb Mailbox) {
 		go p.watch(ctx, mb, wake)
 	}
 	for {
-		if res, err := p.Poll(ctx, mb); err != nil {
-			slog.Warn("mail poll failed", "mailbox", mb.ID, "err", err)
+		res, err := p.Poll(ctx, mb)
+		if p.OnPoll != nil {
+			p.OnPoll(res, err)
+		}
+		if err != nil {
+			slog.Warn("mail poll failed", "mailbox", mb.ID, "tenant", mb.TenantID, "err", err)
 		} else if res != (Result{}) {
-			slog.Info("mail poll", "mailbox", mb.ID, "taken", res.Taken, "moved", res.Moved, "failed", res.Failed, "parked", res.Parked)
+			slog.Info("mail poll", "mailbox", mb.ID, "tenant", mb.TenantID, "taken", res.Taken, "moved", res.Moved, "failed", res.Failed, "parked", res.Parked)
 		}
 		select {
 		case <-ctx.Done():

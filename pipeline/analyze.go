@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"go.opentelemetry.io/otel/attribute"
 )
 
 // Content is what a reader got out of a file.
@@ -147,8 +149,10 @@ type Timings struct {
 func (a Analyzer) Analyze(ctx context.Context, name string, data []byte, contracts ContractLookup, rules json.RawMessage) (Analysis, error) {
 	var out Analysis
 	t0 := time.Now()
+	span := startSpan(ctx, "read")
 	c, err := a.Reader.Read(ctx, name, data)
 	out.Timings.Read = time.Since(t0)
+	span.end(err, attribute.String("document.format", c.Format), attribute.Int("document.pages", c.Pages))
 	if err != nil {
 		return out, fmt.Errorf("read: %w", err)
 	}
@@ -158,29 +162,35 @@ func (a Analyzer) Analyze(ctx context.Context, name string, data []byte, contrac
 		return out, nil
 	}
 	t0 = time.Now()
+	span = startSpan(ctx, "classify")
 	if cc, ok := a.Classifier.(ContextClassifier); ok {
-		out.Type, out.TypeScore = cc.ClassifyContext(ctx, c)
+		out.Type, out.TypeScore = cc.ClassifyContext(span.ctx, c)
 	} else {
 		out.Type, out.TypeScore = a.Classifier.Classify(c)
 	}
 	out.Timings.Classify = time.Since(t0)
+	span.end(nil, attribute.String("document.type", string(out.Type)), attribute.Float64("document.type_score", out.TypeScore))
 	if out.Type != TypeContract && out.Type != TypeTimesheet {
 		return out, nil
 	}
 	t0 = time.Now()
+	span = startSpan(ctx, "extract")
 	if m, ok := a.Extractor.(MeteredExtractor); ok {
-		out.Fields, out.Run, err = m.ExtractMetered(ctx, out.Type, c)
+		out.Fields, out.Run, err = m.ExtractMetered(span.ctx, out.Type, c)
 	} else {
-		out.Fields, err = a.Extractor.Extract(ctx, out.Type, c)
+		out.Fields, err = a.Extractor.Extract(span.ctx, out.Type, c)
 	}
 	out.Timings.Extract = time.Since(t0)
 	out.Extractor = a.Extractor.Name()
+	span.end(err, attribute.String("extractor", out.Extractor))
 	if err != nil {
 		return out, fmt.Errorf("extract: %w", err)
 	}
 	t0 = time.Now()
-	out.Issues, err = a.Validator.Validate(ctx, ValidationInput{Type: out.Type, Fields: out.Fields, Text: c.Text, Contracts: contracts, Rules: rules})
+	span = startSpan(ctx, "validate")
+	out.Issues, err = a.Validator.Validate(span.ctx, ValidationInput{Type: out.Type, Fields: out.Fields, Text: c.Text, Contracts: contracts, Rules: rules})
 	out.Timings.Validate = time.Since(t0)
+	span.end(err, attribute.Int("issues", len(out.Issues)))
 	if err != nil {
 		return out, fmt.Errorf("validate: %w", err)
 	}

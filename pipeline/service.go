@@ -13,6 +13,7 @@ import (
 
 	"github.com/docflow/docflow/derrors"
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/attribute"
 )
 
 // Service runs the stages of a document's journey over the stores.
@@ -33,6 +34,8 @@ type Service struct {
 	Now func() time.Time
 	// Similarity, when set, indexes each document and flags near-duplicates.
 	Similarity Similarity
+	// Observer, when set, hears stage timings and commits (metrics).
+	Observer Observer
 }
 
 func (s *Service) now() time.Time {
@@ -49,6 +52,11 @@ func (s *Service) now() time.Time {
 // *derrors.Refusal error.
 func (s *Service) Upload(ctx context.Context, p Principal, name string, r io.Reader) (doc Document, created bool, err error) {
 	defer derrors.Wrap(&err, "upload(%q)", name)
+	span := startSpan(ctx, "upload", attribute.String("docflow.tenant", p.TenantID))
+	defer func() {
+		span.end(err, attribute.String("docflow.document", doc.ID), attribute.Bool("created", created))
+	}()
+	ctx = span.ctx
 	data, err := io.ReadAll(io.LimitReader(r, s.MaxUploadBytes+1))
 	if err != nil {
 		return Document{}, false, fmt.Errorf("%w: reading the upload: %v", derrors.InvalidArgument, err)
@@ -107,6 +115,9 @@ func (s *Service) refuse(ctx context.Context, d Document, data []byte, cause err
 // follow, so a failure ends the document as failed.
 func (s *Service) Process(ctx context.Context, tenantID, id string, final bool) (err error) {
 	defer derrors.Wrap(&err, "process(%s)", id)
+	span := startSpan(ctx, "process", documentAttrs(tenantID, id)...)
+	defer func() { span.end(err) }()
+	ctx = span.ctx
 	doc, started, err := s.Store.BeginStage(ctx, tenantID, id, StageProcess)
 	if err != nil {
 		return err
@@ -139,6 +150,9 @@ func (s *Service) process(ctx context.Context, doc Document) error {
 	}
 	actx := WithLLMMode(WithTenant(ctx, doc.TenantID), mode)
 	a, err := s.Analyzer.Analyze(actx, doc.FileName, data, s.Records.ContractLookup(doc.TenantID), settings.Rules)
+	if s.Observer != nil {
+		s.Observer.Analysed(a)
+	}
 	if err != nil {
 		return err
 	}
@@ -148,7 +162,7 @@ func (s *Service) process(ctx context.Context, doc Document) error {
 		// The index helps people and the model; a failure of it must not
 		// stop the document.
 		if near, err := s.Similarity.Index(ctx, doc, a.Text); err != nil {
-			slog.Warn("similarity index failed", "document", doc.ID, "err", err)
+			slog.Warn("similarity index failed", "document", doc.ID, "tenant", doc.TenantID, "err", err)
 		} else {
 			doc.NearDuplicates = near
 		}
@@ -169,6 +183,7 @@ func (s *Service) process(ctx context.Context, doc Document) error {
 		o.Review = &ReviewTask{ID: uuid.NewString(), TenantID: doc.TenantID, DocumentID: doc.ID,
 			Status: ReviewPending, Reasons: reasons, CreatedAt: s.now(), ApprovalsRequired: policy.ApprovalsRequired(reasons)}
 		o.Document.Status = StatusInReview
+		slog.Info("document sent to review", "document", doc.ID, "tenant", doc.TenantID, "reasons", len(reasons))
 		return s.Store.SaveOutcome(ctx, o)
 	}
 	// Auto-commit: the idempotent MariaDB write first, then the outcome and
@@ -179,7 +194,19 @@ func (s *Service) process(ctx context.Context, doc Document) error {
 	}
 	now := s.now()
 	o.Document.Status, o.Document.Stage, o.Document.CommittedAt = StatusCommitted, StageCommit, &now
-	return s.Store.SaveOutcome(ctx, o)
+	if err := s.Store.SaveOutcome(ctx, o); err != nil {
+		return err
+	}
+	s.committed(o.Document, now)
+	return nil
+}
+
+// committed tells the observer that d reached the system of record.
+func (s *Service) committed(d Document, at time.Time) {
+	slog.Info("document committed", "document", d.ID, "tenant", d.TenantID)
+	if s.Observer != nil && !d.ReceivedAt.IsZero() {
+		s.Observer.Committed(at.Sub(d.ReceivedAt))
+	}
 }
 
 // llmMode is the tenant's choice of when to ask the model, or "rules" once
@@ -240,6 +267,7 @@ func (s *Service) stageFailed(ctx context.Context, doc Document, cause error, fi
 	if final || derrors.IsPermanent(cause) {
 		status = StatusFailed
 	}
+	slog.Warn("stage failed", "document", doc.ID, "tenant", doc.TenantID, "stage", doc.Stage, "code", code, "final", status == StatusFailed, "err", cause)
 	if err := s.Store.SaveStageError(ctx, doc, status, code, cause.Error()); err != nil {
 		return errors.Join(cause, err)
 	}
@@ -271,7 +299,12 @@ func (s *Service) commit(ctx context.Context, doc Document) error {
 	if err := s.writeRecords(ctx, doc); err != nil {
 		return err
 	}
-	return s.Store.MarkCommitted(ctx, doc.TenantID, doc.ID, s.now())
+	now := s.now()
+	if err := s.Store.MarkCommitted(ctx, doc.TenantID, doc.ID, now); err != nil {
+		return err
+	}
+	s.committed(doc, now)
+	return nil
 }
 
 // writeRecords writes the document's rows to the system of record. A
@@ -283,7 +316,10 @@ func (s *Service) writeRecords(ctx context.Context, doc Document) error {
 	if doc.Type != TypeContract && doc.Type != TypeTimesheet {
 		return nil
 	}
-	if err := s.Records.Commit(ctx, doc); err != nil {
+	span := startSpan(ctx, "commit", append(documentAttrs(doc.TenantID, doc.ID), attribute.String("document.type", string(doc.Type)))...)
+	err := s.Records.Commit(span.ctx, doc)
+	span.end(err)
+	if err != nil {
 		if errors.Is(err, derrors.Permanent) {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/docflow/docflow/derrors"
 	"github.com/docflow/docflow/pipeline"
+	"github.com/docflow/docflow/tracing"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
@@ -25,6 +26,9 @@ const MaxAttempts = 5
 type ProcessArgs struct {
 	TenantID   string `json:"tenant_id"`
 	DocumentID string `json:"document_id"`
+	// TraceParent continues the trace of the work that enqueued the job
+	// (W3C traceparent; empty when not traced).
+	TraceParent string `json:"traceparent,omitempty"`
 }
 
 // Kind names the job in River's tables.
@@ -37,6 +41,9 @@ func (ProcessArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAt
 type CommitArgs struct {
 	TenantID   string `json:"tenant_id"`
 	DocumentID string `json:"document_id"`
+	// TraceParent continues the trace of the work that enqueued the job
+	// (W3C traceparent; empty when not traced).
+	TraceParent string `json:"traceparent,omitempty"`
 }
 
 // Kind names the job in River's tables.
@@ -50,6 +57,9 @@ func (CommitArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAtt
 type RevalidateArgs struct {
 	TenantID   string `json:"tenant_id"`
 	DocumentID string `json:"document_id"`
+	// TraceParent continues the trace of the work that enqueued the job
+	// (W3C traceparent; empty when not traced).
+	TraceParent string `json:"traceparent,omitempty"`
 }
 
 // Kind names the job in River's tables.
@@ -67,7 +77,9 @@ type RevalidateWorker struct {
 }
 
 // Work re-validates and maps the outcome onto River.
-func (w *RevalidateWorker) Work(ctx context.Context, job *river.Job[RevalidateArgs]) error {
+func (w *RevalidateWorker) Work(ctx context.Context, job *river.Job[RevalidateArgs]) (err error) {
+	ctx, end := startJob(ctx, job.JobRow, job.Args.TraceParent, job.Args.TenantID, job.Args.DocumentID)
+	defer func() { end(err) }()
 	return controls(w.Service.RevalidateWaiting(ctx, job.Args.TenantID, job.Args.DocumentID))
 }
 
@@ -78,7 +90,9 @@ type ProcessWorker struct {
 }
 
 // Work processes the document and maps the outcome onto River.
-func (w *ProcessWorker) Work(ctx context.Context, job *river.Job[ProcessArgs]) error {
+func (w *ProcessWorker) Work(ctx context.Context, job *river.Job[ProcessArgs]) (err error) {
+	ctx, end := startJob(ctx, job.JobRow, job.Args.TraceParent, job.Args.TenantID, job.Args.DocumentID)
+	defer func() { end(err) }()
 	final := job.Attempt >= job.MaxAttempts
 	return controls(w.Service.Process(ctx, job.Args.TenantID, job.Args.DocumentID, final))
 }
@@ -90,7 +104,9 @@ type CommitWorker struct {
 }
 
 // Work commits the document and maps the outcome onto River.
-func (w *CommitWorker) Work(ctx context.Context, job *river.Job[CommitArgs]) error {
+func (w *CommitWorker) Work(ctx context.Context, job *river.Job[CommitArgs]) (err error) {
+	ctx, end := startJob(ctx, job.JobRow, job.Args.TraceParent, job.Args.TenantID, job.Args.DocumentID)
+	defer func() { end(err) }()
 	return controls(w.Service.Commit(ctx, job.Args.TenantID, job.Args.DocumentID))
 }
 
@@ -180,13 +196,14 @@ type Inserter struct {
 // EnqueueTx inserts the job in tx.
 func (i Inserter) EnqueueTx(ctx context.Context, tx pgx.Tx, job pipeline.Job) error {
 	var args river.JobArgs
+	tp := tracing.TraceParent(ctx)
 	switch job.Kind {
 	case pipeline.JobProcess:
-		args = ProcessArgs{TenantID: job.TenantID, DocumentID: job.DocumentID}
+		args = ProcessArgs{TenantID: job.TenantID, DocumentID: job.DocumentID, TraceParent: tp}
 	case pipeline.JobCommit:
-		args = CommitArgs{TenantID: job.TenantID, DocumentID: job.DocumentID}
+		args = CommitArgs{TenantID: job.TenantID, DocumentID: job.DocumentID, TraceParent: tp}
 	case pipeline.JobRevalidate:
-		args = RevalidateArgs{TenantID: job.TenantID, DocumentID: job.DocumentID}
+		args = RevalidateArgs{TenantID: job.TenantID, DocumentID: job.DocumentID, TraceParent: tp}
 	default:
 		return fmt.Errorf("queue: unknown job kind %q", job.Kind)
 	}

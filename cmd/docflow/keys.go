@@ -6,14 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"sort"
 	"time"
 
 	"github.com/docflow/docflow/config"
 	"github.com/docflow/docflow/keyring"
 	"github.com/docflow/docflow/storage/filecrypt"
-	"github.com/docflow/docflow/storage/files"
 	"github.com/docflow/docflow/storage/postgres"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -25,10 +23,11 @@ const keysUsage = `usage:
   docflow keys retire --tenant ID --version N [--grace 5m]
   docflow keys list [--tenant ID]`
 
-// openFiles returns the file store: files sealed under DataDir/files with
-// the tenants' data keys, kept in PostgreSQL wrapped by ring.
+// openFiles returns the file store: files sealed under DataDir/files (or
+// in the S3 bucket, when configured) with the tenants' data keys, kept in
+// PostgreSQL wrapped by ring.
 func openFiles(cfg config.Config, pool *pgxpool.Pool, ring *keyring.Keyring) (*filecrypt.Store, error) {
-	disk, err := files.NewDisk(filepath.Join(cfg.DataDir, "files"))
+	disk, err := openRaw(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -17,11 +17,13 @@ import (
 	"github.com/docflow/docflow/api"
 	"github.com/docflow/docflow/config"
 	"github.com/docflow/docflow/desk"
+	"github.com/docflow/docflow/events"
 	"github.com/docflow/docflow/mail"
 	"github.com/docflow/docflow/oidc"
 	"github.com/docflow/docflow/pipeline"
 	"github.com/docflow/docflow/storage/mariadb"
 	"github.com/docflow/docflow/storage/postgres"
+	"github.com/docflow/docflow/tracing"
 	"github.com/emersion/go-smtp"
 )
 
@@ -43,6 +45,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg.Dump(stderr)
+	stopTracing, err := tracing.Setup(ctx, cfg.Ops.OTLPEndpoint, "docflow")
+	if err != nil {
+		return err
+	}
+	defer flushTraces(stopTracing)
 	if *doMigrate || *demo {
 		if err := migrateAll(ctx, cfg); err != nil {
 			return err
@@ -63,21 +70,29 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := mariadb.CheckSchema(ctx, a.mdb); err != nil {
 		return err
 	}
+	m, ready := observe(a, cfg)
+	var stopping stopper
+	defer stopping.stop(cfg.Ops.ShutdownTimeout)
 	if workers > 0 {
-		if err := a.river.Start(ctx); err != nil {
+		// Not ctx: its end (SIGTERM) would cancel the running jobs at
+		// once; stopping.stop lets them finish first.
+		if err := a.river.Start(context.WithoutCancel(ctx)); err != nil {
 			return fmt.Errorf("river: %w", err)
 		}
-		defer func() {
-			stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			_ = a.river.Stop(stopCtx)
-		}()
+		stopping.river = a.river
 	}
 	if workers > 0 {
-		if err := startMailPollers(ctx, a, cfg); err != nil {
+		if err := startMailPollers(ctx, a, cfg, m.MailPolled); err != nil {
 			return err
 		}
 		go retentionLoop(ctx, a.svc)
+		go events.Run(ctx, events.Options{Log: a.store, Outbox: mariadb.New(a.mdb), KafkaBrokers: cfg.Events.KafkaBrokers, KafkaTopic: cfg.Events.KafkaTopic,
+			Config: events.Config{Poll: cfg.Events.Poll, Timeout: cfg.Events.WebhookTimeout, MaxAge: cfg.Events.WebhookMaxAge}})
+	}
+	if cfg.Ops.MetricsAddr != "" {
+		if stopping.servers, err = serveOps(cfg, m, ready); err != nil {
+			return err
+		}
 	}
 	if *workersOnly {
 		slog.Info("docflow workers running", "workers", workers)
@@ -99,7 +114,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle(desk.Prefix, reviewDesk)
-	mux.Handle("/", api.New(a.svc, a.store, api.WithSummaries(mariadb.New(a.mdb)), api.WithMailboxes(a.store), api.WithInboundAddresses(a.store, cfg.SMTP.Domain), api.WithKeys(a.store),
+	if err := mountRiverUI(ctx, mux, a.river, a.store, cfg); err != nil {
+		return err
+	}
+	mux.Handle("/metrics", m.Handler(cfg.Ops.MetricsToken))
+	mux.Handle("/", api.New(a.svc, a.store, api.WithReadiness(ready), api.WithSummaries(mariadb.New(a.mdb)), api.WithMailboxes(a.store), api.WithInboundAddresses(a.store, cfg.SMTP.Domain), api.WithKeys(a.store),
 		api.WithRateLimit(&ratelimit.Limiter{PerKey: ratelimit.Limit{Rate: cfg.RateLimit.PerKey, Burst: int(2 * cfg.RateLimit.PerKey)},
 			PerTenant: ratelimit.Limit{Rate: cfg.RateLimit.PerTenant, Burst: int(2 * cfg.RateLimit.PerTenant)}})))
 	if cfg.SMTP.Addr != "" {
@@ -109,6 +128,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	srv := &http.Server{Addr: cfg.Addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second,
 		TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12}}
+	stopping.servers = append(stopping.servers, srv)
 	errc := make(chan error, 1)
 	go func() {
 		if cfg.TLSCert != "" {
@@ -123,9 +143,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	case <-ctx.Done():
 	}
-	shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	return srv.Shutdown(shutCtx)
+	// The deferred stopping.stop shuts the servers, then the workers.
+	return nil
 }
 
 // ensureDemo creates the demo tenant and its keys once, and prints how to
@@ -158,7 +177,7 @@ review desk   %s/desk/  (sign in as %s, password %s)
 // with IDLE where the server supports it; mailboxes added, changed or
 // disabled through the API are followed within 30 s. Polls of one mailbox
 // never overlap, even across processes (a lock in PostgreSQL).
-func startMailPollers(ctx context.Context, a *app, cfg config.Config) error {
+func startMailPollers(ctx context.Context, a *app, cfg config.Config, onPoll func(mail.Result, error)) error {
 	// Secrets stored in plain text or under a rotated-out key are sealed
 	// with the current key.
 	if n, err := a.store.ResealSecrets(ctx); err != nil {
@@ -166,7 +185,7 @@ func startMailPollers(ctx context.Context, a *app, cfg config.Config) error {
 	} else if n > 0 {
 		slog.Info("sealed stored secrets with the current master key", "count", n)
 	}
-	p := &mail.Poller{Store: a.store, Service: a.svc, RetryBackoff: time.Minute}
+	p := &mail.Poller{Store: a.store, Service: a.svc, RetryBackoff: time.Minute, OnPoll: onPoll}
 	if cfg.SMTP.Relay != "" {
 		p.Replier = &mail.Replier{Relay: cfg.SMTP.Relay, From: cfg.SMTP.ReplyFrom, TLS: &tls.Config{MinVersion: tls.VersionTLS12}}
 	}

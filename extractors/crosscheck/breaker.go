@@ -40,6 +40,10 @@ func (b *Breaker) Allow() bool {
 	return !b.now().Before(b.openUntil)
 }
 
+// Open reports whether the breaker is open now (the provider is not
+// asked), for the operators' metrics.
+func (b *Breaker) Open() bool { return !b.Allow() }
+
 // Failure records a failed call and reports whether the breaker is open
 // now, so that the caller falls back instead of failing. Only transient
 // failures count (a rate limit, a 5xx, a timeout); a bad answer does not.

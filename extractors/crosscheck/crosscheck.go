@@ -18,6 +18,10 @@ import (
 
 	"github.com/docflow/docflow/derrors"
 	"github.com/docflow/docflow/pipeline"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 )
@@ -59,6 +63,8 @@ type Extractor struct {
 	// it is open, documents get the rules' fields with their confidence
 	// capped under the review threshold, so a person checks them.
 	Breaker *Breaker
+	// Observer, when set, hears each call to the model (metrics).
+	Observer pipeline.ModelObserver
 }
 
 // Name names both extractors.
@@ -90,7 +96,7 @@ func (e *Extractor) ExtractMetered(ctx context.Context, t pipeline.DocumentType,
 	if !e.Breaker.Allow() {
 		return distrusted(rules), rulesRun, nil
 	}
-	model, run, err := e.LLM.ExtractMetered(ctx, t, c)
+	model, run, err := e.askModel(ctx, t, c)
 	if err != nil {
 		if e.Breaker.Failure(err) {
 			return distrusted(rules), rulesRun, nil
@@ -277,4 +283,23 @@ func dateForms(d pipeline.Date) []string {
 		fmt.Sprintf("%d %s %d", d.Day(), frMonths[d.Month()-1], d.Year()),
 		d.Format("January 2, 2006"), d.Format("2 January 2006"), d.Format("Jan 2, 2006"),
 	}
+}
+
+// askModel asks the model in a span of the document's trace, and tells the
+// observer how the call went. The span carries the model's name and token
+// counts, never the document's text.
+func (e *Extractor) askModel(ctx context.Context, t pipeline.DocumentType, c pipeline.Content) (pipeline.Fields, pipeline.ExtractionRun, error) {
+	ctx, span := otel.Tracer("github.com/docflow/docflow/extractors/crosscheck").Start(ctx, "llm",
+		trace.WithAttributes(attribute.String("llm.extractor", e.LLM.Name()), attribute.String("document.type", string(t))))
+	defer span.End()
+	model, run, err := e.LLM.ExtractMetered(ctx, t, c)
+	span.SetAttributes(attribute.String("llm.model", run.Model), attribute.Int("llm.input_tokens", run.InputTokens),
+		attribute.Int("llm.output_tokens", run.OutputTokens), attribute.Bool("llm.cache_hit", run.CacheHit))
+	if err != nil {
+		span.SetStatus(codes.Error, "model call failed")
+	}
+	if e.Observer != nil {
+		e.Observer.ModelCalled(run, err)
+	}
+	return model, run, err
 }

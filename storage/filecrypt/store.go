@@ -21,16 +21,18 @@ import (
 	"github.com/docflow/docflow/storage/files"
 )
 
-// Store is a pipeline.Files that seals what it stores on a files.Disk.
+// Store is a pipeline.Files that seals what it stores on a Raw store: a
+// files.Disk or an S3 bucket (storage/s3store).
 type Store struct {
-	disk *files.Disk
+	disk Raw
 	keys *Keys
 }
 
 var _ pipeline.Files = (*Store)(nil)
 
-// New returns a store sealing files on disk with the tenants' keys.
-func New(disk *files.Disk, keys *Keys) *Store {
+// New returns a store sealing files on disk (a files.Disk or another Raw
+// store) with the tenants' keys.
+func New(disk Raw, keys *Keys) *Store {
 	return &Store{disk: disk, keys: keys}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/docflow/docflow/derrors"
+	"github.com/docflow/docflow/events"
 	"github.com/docflow/docflow/pipeline"
 	"github.com/go-sql-driver/mysql"
 )
@@ -28,6 +29,9 @@ import (
 // key's rate row), after every earlier holder has committed, so its
 // recompute reads every committed contribution. A deadlock (1213), which
 // this order should prevent, is retried.
+//
+// The same transaction writes the document.committed event to the outbox,
+// for the relay (package events) to deliver.
 func (r *Records) Commit(ctx context.Context, d pipeline.Document) error {
 	now := time.Now().UTC()
 	var fn func(tx *sql.Tx) error
@@ -41,7 +45,13 @@ func (r *Records) Commit(ctx context.Context, d pipeline.Document) error {
 	default:
 		return fmt.Errorf("document %s of type %q has no fields to commit: %w", d.ID, d.Type, derrors.Permanent)
 	}
-	return r.inTx(ctx, sql.LevelReadCommitted, fn)
+	ev := events.Committed(d, now)
+	return r.inTx(ctx, sql.LevelReadCommitted, func(tx *sql.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return writeOutbox(ctx, tx, ev)
+	})
 }
 
 // maxAttempts bounds the runs of a transaction that deadlocks.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/docflow/docflow/derrors"
+	"github.com/docflow/docflow/events"
 	"github.com/docflow/docflow/pipeline"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -98,7 +99,15 @@ func insertDocument(ctx context.Context, tx pgx.Tx, d pipeline.Document) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 		d.ID, d.TenantID, parent, d.FileName, d.MediaType, d.Size, d.SHA256, d.StorageKey, string(d.Status),
 		d.Refusal, d.RefusalMessage, d.Stage, d.StageStatus, d.ErrorCode, d.ErrorMessage, d.ReceivedAt, d.UploadedBy)
-	return err
+	if err != nil {
+		return err
+	}
+	// Every document's first event; a document refused at intake has its
+	// refusal next.
+	if err := emit(ctx, tx, events.DocumentReceived, d); err != nil || d.Status != pipeline.StatusRefused {
+		return err
+	}
+	return emit(ctx, tx, events.DocumentRefused, d)
 }
 
 // FindBySHA256 returns the tenant's accepted top-level document with these bytes.
@@ -218,8 +227,21 @@ func (s *Store) SaveOutcome(ctx context.Context, o pipeline.Outcome) error {
 			DocumentID: d.ID, Details: map[string]any{"status": d.Status, "document_type": d.Type, "issues": pipeline.Codes(d.Issues), "children": len(o.Children)}}); err != nil {
 			return err
 		}
-		if d.Status != pipeline.StatusCommitted || (d.Type != pipeline.TypeContract && d.Type != pipeline.TypeTimesheet) {
+		if d.Status == pipeline.StatusInReview && o.Review != nil {
+			d.Review = &pipeline.ReviewRef{ID: o.Review.ID, Status: o.Review.Status}
+			e := events.New(events.DocumentNeedsReview, d, time.Now())
+			e.Data.Review.Reasons = o.Review.Reasons
+			if _, err := appendEvent(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		if d.Status != pipeline.StatusCommitted {
 			return nil
+		}
+		if d.Type != pipeline.TypeContract && d.Type != pipeline.TypeTimesheet {
+			// Nothing went to MariaDB, whose commit writes the event of the
+			// others: the event is written here.
+			return emit(ctx, tx, events.DocumentCommitted, d)
 		}
 		return s.committed(ctx, tx, d.TenantID, d.ID, d.Type)
 	})
@@ -240,6 +262,12 @@ func (s *Store) SaveStageError(ctx context.Context, d pipeline.Document, status 
 		if err != nil || status == "" {
 			return err
 		}
+		if status == pipeline.StatusRefused {
+			d.Status, d.Refusal = status, code
+			if err := emit(ctx, tx, events.DocumentRefused, d); err != nil {
+				return err
+			}
+		}
 		return s.audit(ctx, tx, pipeline.AuditEntry{TenantID: d.TenantID, Actor: "pipeline", Action: "document." + string(status),
 			DocumentID: d.ID, Details: map[string]any{"stage": d.Stage, "code": code, "message": msg}})
 	})
@@ -257,6 +285,13 @@ func (s *Store) MarkCommitted(ctx context.Context, tenantID, id string, at time.
 		}
 		if err != nil {
 			return err
+		}
+		if t := pipeline.DocumentType(dtype); t != pipeline.TypeContract && t != pipeline.TypeTimesheet {
+			// Nothing went to MariaDB: the event is written here.
+			d := pipeline.Document{ID: id, TenantID: tenantID, Type: t, Status: pipeline.StatusCommitted}
+			if err := emit(ctx, tx, events.DocumentCommitted, d); err != nil {
+				return err
+			}
 		}
 		return s.committed(ctx, tx, tenantID, id, pipeline.DocumentType(dtype))
 	})

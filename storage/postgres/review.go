@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/docflow/docflow/derrors"
+	"github.com/docflow/docflow/events"
 	"github.com/docflow/docflow/pipeline"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -208,7 +209,11 @@ func (s *Store) Decide(ctx context.Context, dec pipeline.Decision) error {
 			DocumentID: d.ID, ReviewID: dec.ReviewID, Details: details}); err != nil {
 			return err
 		}
-		if !dec.Approve || dec.Partial {
+		if !dec.Approve {
+			d.Review = &pipeline.ReviewRef{ID: dec.ReviewID, Status: status}
+			return emit(ctx, tx, events.DocumentRejected, d)
+		}
+		if dec.Partial {
 			return nil
 		}
 		return s.queue.EnqueueTx(ctx, tx, pipeline.Job{Kind: pipeline.JobCommit, TenantID: d.TenantID, DocumentID: d.ID})
