@@ -21,6 +21,9 @@ type Events struct {
 	// WebhookMaxAge is how long a delivery is retried before it is marked
 	// failed (DOCFLOW_WEBHOOK_MAX_AGE, default 24h).
 	WebhookMaxAge time.Duration
+	// WebhookAllowPrivate lets webhooks reach loopback and private
+	// addresses (DOCFLOW_WEBHOOK_ALLOW_PRIVATE, default false).
+	WebhookAllowPrivate bool
 }
 
 func loadEvents(get func(name, def string) string, errs *[]string) Events {
@@ -35,6 +38,7 @@ func loadEvents(get func(name, def string) string, errs *[]string) Events {
 			*errs = append(*errs, fmt.Sprintf("%s must be a positive duration such as %s, not %q", name, d.def, v))
 		}
 	}
+	e.WebhookAllowPrivate = get("DOCFLOW_WEBHOOK_ALLOW_PRIVATE", "false") == "true"
 	if e.KafkaBrokers != "" && e.KafkaTopic == "" {
 		*errs = append(*errs, "DOCFLOW_KAFKA_TOPIC must name a topic when DOCFLOW_KAFKA_BROKERS is set")
 	}

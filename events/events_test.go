@@ -144,7 +144,7 @@ func (f *fixture) webhook(tenantID string, r *receiver, types ...string) events.
 // relay starts a relay; cancel stops it as a crash would.
 func (f *fixture) relay(cfg events.Config, afterSend func(events.Send) error) func() {
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &events.Relay{Log: f.stack.Store, Outbox: f.stack.Records, Config: cfg, Client: events.NewHTTPClient(), AfterSend: afterSend}
+	r := &events.Relay{Log: f.stack.Store, Outbox: f.stack.Records, Config: cfg, Client: events.NewHTTPClient(true), AfterSend: afterSend}
 	done := make(chan struct{})
 	go func() { defer close(done); r.Run(ctx) }()
 	var once sync.Once

@@ -2,8 +2,13 @@ package events
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
+	"syscall"
+	"time"
 )
 
 // Options wire a relay for a worker process.
@@ -13,12 +18,15 @@ type Options struct {
 	// KafkaBrokers and KafkaTopic publish to Kafka when the brokers are set.
 	KafkaBrokers, KafkaTopic string
 	Config                   Config
+	// AllowPrivate lets webhooks reach loopback, private and link-local
+	// addresses (tests, single-host setups); off, they are refused at dial.
+	AllowPrivate bool
 }
 
 // Run relays, delivers and publishes until ctx ends. It is what a worker
 // process starts beside its job workers.
 func Run(ctx context.Context, o Options) {
-	r := &Relay{Log: o.Log, Outbox: o.Outbox, Config: o.Config.WithDefaults(), Client: NewHTTPClient()}
+	r := &Relay{Log: o.Log, Outbox: o.Outbox, Config: o.Config.WithDefaults(), Client: NewHTTPClient(o.AllowPrivate)}
 	if o.KafkaBrokers != "" {
 		k, err := NewKafka(o.KafkaBrokers, o.KafkaTopic)
 		if err != nil {
@@ -33,7 +41,40 @@ func Run(ctx context.Context, o Options) {
 }
 
 // NewHTTPClient returns the client that sends webhooks: it does not follow
-// redirects (a redirect is an answer that is not 2xx).
-func NewHTTPClient() *http.Client {
-	return &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+// redirects (a redirect is an answer that is not 2xx) and, unless
+// allowPrivate, refuses to connect to loopback, private, link-local
+// (cloud metadata), unspecified and multicast addresses: a tenant's admin
+// must not reach docflow's own network through a webhook. The check is on
+// the address actually dialled, so a name that resolves (or rebinds) to
+// such an address is refused too.
+func NewHTTPClient(allowPrivate bool) *http.Client {
+	d := &net.Dialer{Timeout: 10 * time.Second}
+	if !allowPrivate {
+		d.Control = func(_, address string, _ syscall.RawConn) error {
+			host, _, err := net.SplitHostPort(address)
+			if err != nil {
+				return err
+			}
+			ip, err := netip.ParseAddr(host)
+			if err != nil {
+				return fmt.Errorf("webhook: %q is not an IP address", host)
+			}
+			if !PublicAddr(ip) {
+				return fmt.Errorf("webhook: %s is not a public address", ip)
+			}
+			return nil
+		}
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = d.DialContext
+	tr.Proxy = nil
+	return &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// PublicAddr reports whether a webhook may be sent to ip.
+func PublicAddr(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	return ip.IsValid() && !ip.IsLoopback() && !ip.IsPrivate() && !ip.IsLinkLocalUnicast() &&
+		!ip.IsLinkLocalMulticast() && !ip.IsInterfaceLocalMulticast() && !ip.IsMulticast() && !ip.IsUnspecified() &&
+		!netip.MustParsePrefix("100.64.0.0/10").Contains(ip) // carrier-grade NAT
 }

@@ -2,6 +2,10 @@ package events_test
 
 import (
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,4 +54,25 @@ func TestBackoff(t *testing.T) {
 	if d := events.Backoff(10*time.Second, time.Hour, 30); d < 30*time.Minute {
 		t.Errorf("Backoff(30) = %v, want near the bound", d)
 	}
+}
+
+func TestWebhooksDoNotReachPrivateAddresses(t *testing.T) {
+	t.Parallel()
+	for addr, public := range map[string]bool{"93.184.216.34": true, "2606:4700::1111": true, "127.0.0.1": false, "10.1.2.3": false,
+		"192.168.0.1": false, "172.16.5.4": false, "169.254.169.254": false, "::1": false, "fe80::1": false, "0.0.0.0": false,
+		"100.64.0.1": false, "::ffff:127.0.0.1": false, "fd00::1": false} {
+		if got := events.PublicAddr(netip.MustParseAddr(addr)); got != public {
+			t.Errorf("PublicAddr(%s) = %v, want %v", addr, got, public)
+		}
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	defer srv.Close()
+	if _, err := events.NewHTTPClient(false).Get(srv.URL); err == nil || !strings.Contains(err.Error(), "not a public address") {
+		t.Errorf("a webhook to %s: %v, want refused", srv.URL, err)
+	}
+	resp, err := events.NewHTTPClient(true).Get(srv.URL)
+	if err != nil {
+		t.Fatalf("with private addresses allowed: %v", err)
+	}
+	resp.Body.Close()
 }

@@ -86,7 +86,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		go retentionLoop(ctx, a.svc)
-		go events.Run(ctx, events.Options{Log: a.store, Outbox: mariadb.New(a.mdb), KafkaBrokers: cfg.Events.KafkaBrokers, KafkaTopic: cfg.Events.KafkaTopic,
+		go events.Run(ctx, events.Options{Log: a.store, Outbox: mariadb.New(a.mdb), KafkaBrokers: cfg.Events.KafkaBrokers, KafkaTopic: cfg.Events.KafkaTopic, AllowPrivate: cfg.Events.WebhookAllowPrivate,
 			Config: events.Config{Poll: cfg.Events.Poll, Timeout: cfg.Events.WebhookTimeout, MaxAge: cfg.Events.WebhookMaxAge}})
 	}
 	if cfg.Ops.MetricsAddr != "" {
