@@ -133,22 +133,9 @@ func (s *Store) Documents(ctx context.Context, tenantID string, f pipeline.Docum
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
-	rows, err := s.pool.Query(ctx, "SELECT "+documentColumns+" "+documentFrom+
+	return queryAll(ctx, s, scanDocument, "SELECT "+documentColumns+" "+documentFrom+
 		` WHERE d.tenant_id = $1 AND ($2 = '' OR d.status = $2) ORDER BY d.received_at DESC, d.id LIMIT $3`,
 		tenantID, string(f.Status), f.Limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []pipeline.Document{}
-	for rows.Next() {
-		d, err := scanDocument(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
 }
 
 // BeginStage marks a received or processing document as being in stage and

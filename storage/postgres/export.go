@@ -12,40 +12,14 @@ var _ pipeline.WorkerStore = (*Store)(nil)
 // (pipeline.NormalizeName on both sides: NFC, lower case, white space
 // collapsed), oldest first.
 func (s *Store) WorkerDocuments(ctx context.Context, tenantID, name string) ([]pipeline.Document, error) {
-	rows, err := s.pool.Query(ctx, "SELECT "+documentColumns+" "+documentFrom+`
+	return queryAll(ctx, s, scanDocument, "SELECT "+documentColumns+" "+documentFrom+`
 		WHERE d.tenant_id = $1 AND d.fields ? 'worker_name'
 			AND lower(regexp_replace(btrim(normalize(d.fields->>'worker_name', NFC)), '\s+', ' ', 'g')) = $2
 		ORDER BY d.received_at, d.id`, tenantID, pipeline.NormalizeName(name))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []pipeline.Document{}
-	for rows.Next() {
-		d, err := scanDocument(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
 }
 
 // DocumentReviews returns the review tasks of the tenant's documents.
 func (s *Store) DocumentReviews(ctx context.Context, tenantID string, ids []string) ([]pipeline.ReviewTask, error) {
-	rows, err := s.pool.Query(ctx, "SELECT "+reviewColumns+" "+reviewFrom+`
+	return queryAll(ctx, s, scanReview, "SELECT "+reviewColumns+" "+reviewFrom+`
 		WHERE t.tenant_id = $1 AND t.document_id::text = ANY($2) ORDER BY t.created_at, t.id`, tenantID, ids)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []pipeline.ReviewTask{}
-	for rows.Next() {
-		r, err := scanReview(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }

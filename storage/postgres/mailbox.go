@@ -190,20 +190,7 @@ func (s *Store) EnabledMailboxes(ctx context.Context) ([]mail.Mailbox, error) {
 }
 
 func (s *Store) mailboxes(ctx context.Context, query string, args ...any) ([]mail.Mailbox, error) {
-	rows, err := s.pool.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []mail.Mailbox{}
-	for rows.Next() {
-		mb, err := s.scanMailbox(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, mb)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s, s.scanMailbox, query, args...)
 }
 
 // LockMailbox takes a session advisory lock for the mailbox's poll on a

@@ -44,26 +44,13 @@ func (s *Store) Reviews(ctx context.Context, tenantID string, f pipeline.ReviewF
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 500
 	}
-	rows, err := s.pool.Query(ctx, "SELECT "+reviewColumns+" "+reviewFrom+`
+	return queryAll(ctx, s, scanReview, "SELECT "+reviewColumns+" "+reviewFrom+`
 		WHERE t.tenant_id = $1 AND ($2 = '' OR t.status = $2) AND ($3 = '' OR d.document_type = $3)
 		AND ($4 = '' OR $4 = ANY(t.reasons))
 		AND ($5 = '' OR ($5 = 'none' AND t.assignee = '') OR t.assignee = $5)
 		AND ($6::timestamptz IS NULL OR t.created_at < $6)
 		ORDER BY t.created_at, t.id LIMIT $7`,
 		tenantID, string(f.Status), string(f.DocumentType), f.Code, f.Assignee, f.OlderThan, f.Limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []pipeline.ReviewTask{}
-	for rows.Next() {
-		r, err := scanReview(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }
 
 // Review returns one review task of the tenant.

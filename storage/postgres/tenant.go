@@ -119,20 +119,7 @@ func scanKey(row pgx.Row) (pipeline.APIKey, error) {
 
 // APIKeys lists the tenant's keys (never their secrets), newest first.
 func (s *Store) APIKeys(ctx context.Context, tenantID string) ([]pipeline.APIKey, error) {
-	rows, err := s.pool.Query(ctx, "SELECT "+keyColumns+" FROM api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id", tenantID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []pipeline.APIKey{}
-	for rows.Next() {
-		k, err := scanKey(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s, scanKey, "SELECT "+keyColumns+" FROM api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id", tenantID)
 }
 
 // APIKey returns one of the tenant's keys.
