@@ -9,6 +9,7 @@ import (
 	"github.com/docflow/docflow/ratelimit"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"syscall"
@@ -155,7 +156,18 @@ func ensureDemo(ctx context.Context, a *app, cfg config.Config, stdout io.Writer
 	if err != nil {
 		return err
 	}
-	base := "http://localhost" + cfg.Addr
+	host, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("DOCFLOW_ADDR %q: %w", cfg.Addr, err)
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	base := scheme + "://" + net.JoinHostPort(host, port)
 	fmt.Fprintf(stdout, `
 docflow is running on %s
 demo tenant   %s
