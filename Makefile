@@ -30,6 +30,7 @@ GO_FILES_CMD = find . -name '*.go' -type f -not -path './.git/*' -not -path './v
 EVAL_DATASET  ?= evals/testdata/dataset
 EVAL_BASELINE ?= evals/baseline/rules.json
 
+BENCH_SCALE   ?= 1k,10k
 FUZZTIME      ?= 30s
 FUZZ          ?= .
 
@@ -69,8 +70,8 @@ fuzz: ## Run every fuzz target in turn for FUZZTIME each (FUZZ=regexp picks targ
 vulncheck: ## govulncheck against a pinned, offline vulnerability database (DOCFLOW_VULN_STRICT=1: fail on the standard library's too)
 	scripts/govulncheck.sh
 
-bench: setup ## Set up, then run the benchmarks (BENCH=regexp, PKGS=./bench/... to narrow)
-	$(GO) test -run='^$$' -bench='$(BENCH)' -benchmem -timeout $(BENCH_TIMEOUT) $(BENCH_FLAGS) $(PKGS)
+bench: setup ## Set up, then run the benchmarks (BENCH=regexp, PKGS=./api/... to narrow, BENCH_SCALE=1k,10k,100k)
+	DOCFLOW_BENCH_SCALE=$(BENCH_SCALE) $(GO) test -run='^$$' -bench='$(BENCH)' -benchmem -timeout $(BENCH_TIMEOUT) $(BENCH_FLAGS) $(PKGS)
 
 fmt: ## Format the Go code with gofmt
 	@$(GO_FILES_CMD) | xargs -0 -r gofmt -w

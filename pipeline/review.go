@@ -214,7 +214,7 @@ func (s *Service) RevalidateWaiting(ctx context.Context, tenantID, contractDocID
 		return err
 	}
 	key := ContractKey(contract.Fields.Contract.ContractNumber)
-	waiting, err := s.Store.WaitingForContract(ctx, tenantID)
+	waiting, err := s.Store.WaitingForContract(ctx, tenantID, key)
 	if err != nil {
 		return err
 	}

@@ -111,8 +111,8 @@ type Store interface {
 	Claim(ctx context.Context, p Principal, reviewID string) (ReviewTask, error)
 	Release(ctx context.Context, p Principal, reviewID string) (ReviewTask, error)
 	// WaitingForContract lists the timesheets in review whose open task
-	// waits for a contract (timesheet.unknown_contract).
-	WaitingForContract(ctx context.Context, tenantID string) ([]Document, error)
+	// waits for the contract of this key (timesheet.unknown_contract).
+	WaitingForContract(ctx context.Context, tenantID, contractKey string) ([]Document, error)
 	// Revalidated stores new findings for a document in review; with
 	// commit set it closes the task as approved by the pipeline and
 	// enqueues the commit, in one transaction.

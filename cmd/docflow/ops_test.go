@@ -35,7 +35,7 @@ var (
 )
 
 // docflowBinary builds the command once for the tests of this file.
-func docflowBinary(t *testing.T) string {
+func docflowBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "docflow-bin-")
@@ -57,7 +57,7 @@ func docflowBinary(t *testing.T) string {
 // opsEnv is docflow's databases and data folder shared by several real
 // processes, with an insert-only app in the test to upload through.
 type opsEnv struct {
-	t      *testing.T
+	t      testing.TB
 	bin    string
 	env    map[string]string
 	app    *app
@@ -65,7 +65,7 @@ type opsEnv struct {
 	logs   []*bytes.Buffer
 }
 
-func newOpsEnv(t *testing.T, settings map[string]string) *opsEnv {
+func newOpsEnv(t testing.TB, settings map[string]string) *opsEnv {
 	t.Helper()
 	key := make([]byte, keyring.KeySize)
 	rand.Read(key)
@@ -140,7 +140,7 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 
 // terminate sends SIGTERM and returns how the process ended, failing if it
 // does not end within limit.
-func (p *proc) terminate(t *testing.T, limit time.Duration) error {
+func (p *proc) terminate(t testing.TB, limit time.Duration) error {
 	t.Helper()
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {

@@ -10,13 +10,15 @@ import (
 )
 
 // WaitingForContract lists the tenant's timesheets in review whose open
-// task waits for their contract.
-func (s *Store) WaitingForContract(ctx context.Context, tenantID string) ([]pipeline.Document, error) {
+// task waits for the contract of this key (pipeline.ContractKey; the
+// expression below is its, and index documents_waiting_contract's).
+func (s *Store) WaitingForContract(ctx context.Context, tenantID, contractKey string) ([]pipeline.Document, error) {
 	rows, err := s.pool.Query(ctx, "SELECT "+documentColumns+" "+documentFrom+`
 		WHERE d.tenant_id = $1 AND d.status = 'in_review' AND d.document_type = 'timesheet'
+		AND upper(translate(d.fields->>'contract_number', E' .-\t\u00a0\u2010\u2011\u2013', '')) = $2
 		AND EXISTS (SELECT 1 FROM review_tasks t WHERE t.document_id = d.id AND t.status IN ('pending', 'claimed')
 			AND 'timesheet.unknown_contract' = ANY(t.reasons))
-		ORDER BY d.received_at LIMIT 1000`, tenantID)
+		ORDER BY d.received_at LIMIT 1000`, tenantID, contractKey)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,112 @@
+package api_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/docflow/docflow/pipeline/testdocs"
+)
+
+// BenchmarkUploadLatency is a load generator: c clients (goroutines with
+// their own connections, over real HTTP) upload distinct one-page contract
+// PDFs to the API wired with the real stack (no rate limiter: api.New
+// without WithRateLimit, as a served binary with DOCFLOW_RATE_PER_KEY=0 and
+// DOCFLOW_RATE_PER_TENANT=0), while 4 River workers process them. It
+// reports the upload latency (p50, p99) and the uploads per second, and
+// as the anchor the same clients' GET /healthz latency at the same
+// concurrency, measured in the same run.
+func BenchmarkUploadLatency(b *testing.B) {
+	e := setup(b, envOptions{})
+	tn := e.tenant("Load")
+	for _, c := range []int{10, 50, 200} {
+		b.Run(fmt.Sprintf("clients=%d", c), func(b *testing.B) {
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c, MaxConnsPerHost: c}, Timeout: 2 * time.Minute}
+			bodies := make([][]byte, b.N)
+			types := make([]string, b.N)
+			for i := range bodies {
+				bodies[i], types[i] = multipartPDF(fmt.Sprintf("CM-LOAD-%d-%06d-%d", c, i, time.Now().UnixNano()))
+			}
+			b.ResetTimer()
+			lat, elapsed := loadRun(b, client, c, b.N, func(i int) *http.Request {
+				req, _ := http.NewRequest(http.MethodPost, e.server.URL+"/v1/documents", bytes.NewReader(bodies[i]))
+				req.Header.Set("Authorization", "Bearer "+tn.uploader)
+				req.Header.Set("Content-Type", types[i])
+				return req
+			}, http.StatusAccepted, http.StatusCreated, http.StatusOK)
+			b.StopTimer()
+			anchor, anchorElapsed := loadRun(b, client, c, max(b.N, 10*c), func(int) *http.Request {
+				req, _ := http.NewRequest(http.MethodGet, e.server.URL+"/healthz", nil)
+				return req
+			}, http.StatusOK)
+			b.ReportMetric(percentileMS(lat, 0.50), "p50-ms")
+			b.ReportMetric(percentileMS(lat, 0.99), "p99-ms")
+			b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "uploads/s")
+			b.ReportMetric(percentileMS(anchor, 0.50), "healthz-p50-ms")
+			b.ReportMetric(percentileMS(anchor, 0.99), "healthz-p99-ms")
+			b.ReportMetric(float64(len(anchor))/anchorElapsed.Seconds(), "healthz/s")
+		})
+	}
+}
+
+// loadRun sends n requests from c concurrent clients and returns each
+// request's latency and the time the whole run took.
+func loadRun(b *testing.B, client *http.Client, c, n int, newReq func(int) *http.Request, ok ...int) ([]time.Duration, time.Duration) {
+	lat := make([]time.Duration, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range c {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				t0 := time.Now()
+				resp, err := client.Do(newReq(i))
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				lat[i] = time.Since(t0)
+				if !slices.Contains(ok, resp.StatusCode) {
+					b.Errorf("status %d: %s", resp.StatusCode, body)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return lat, time.Since(start)
+}
+
+func percentileMS(d []time.Duration, p float64) float64 {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	return float64(s[min(len(s)-1, int(p*float64(len(s))))].Microseconds()) / 1000
+}
+
+// multipartPDF is an upload body: a one-page contract PDF of this number.
+func multipartPDF(number string) ([]byte, string) {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", number+".pdf")
+	fw.Write(testdocs.PDF(testdocs.Contract(testdocs.ValidContract(number))))
+	mw.Close()
+	return body.Bytes(), mw.FormDataContentType()
+}
