@@ -34,7 +34,7 @@ BENCH_SCALE   ?= 1k,10k
 FUZZTIME      ?= 30s
 FUZZ          ?= .
 
-.PHONY: help setup build run test eval eval-baseline bench fuzz vulncheck fmt lint clean
+.PHONY: help setup build run test eval eval-baseline bench fuzz vulncheck chaos fmt lint clean
 
 help: ## List the targets
 	@echo "Usage: make <target>   (environment: DOCFLOW_POSTGRES_URL, DOCFLOW_MARIADB_DSN, ...)"
@@ -72,6 +72,9 @@ vulncheck: ## govulncheck against a pinned, offline vulnerability database (DOCF
 
 bench: setup ## Set up, then run the benchmarks (BENCH=regexp, PKGS=./api/... to narrow, BENCH_SCALE=1k,10k,100k)
 	DOCFLOW_BENCH_SCALE=$(BENCH_SCALE) $(GO) test -run='^$$' -bench='$(BENCH)' -benchmem -timeout $(BENCH_TIMEOUT) $(BENCH_FLAGS) $(PKGS)
+
+chaos: ## Fault injection against real processes; reports in docs/chaos/ (CHAOS_DOCS=1000, CHAOS_SCENARIOS=regexp)
+	scripts/chaos.sh
 
 fmt: ## Format the Go code with gofmt
 	@$(GO_FILES_CMD) | xargs -0 -r gofmt -w

@@ -26,6 +26,9 @@ var (
 	Refused = errors.New("refused")
 	// Transient means a temporary failure: retrying may succeed.
 	Transient = errors.New("transient failure")
+	// StorageFull means the file store has no space left: nothing was
+	// stored, and the same request may succeed once space is freed.
+	StorageFull = errors.New("file store full")
 	// Permanent means a failure that retrying cannot fix.
 	Permanent = errors.New("permanent failure")
 )
@@ -102,6 +105,7 @@ var codes = []entry{
 	{Unauthenticated, http.StatusUnauthorized, "unauthenticated"},
 	{Forbidden, http.StatusForbidden, "forbidden"},
 	{Conflict, http.StatusConflict, "conflict"},
+	{StorageFull, http.StatusInsufficientStorage, "storage_full"},
 	{Transient, http.StatusServiceUnavailable, "unavailable"},
 	{Permanent, http.StatusUnprocessableEntity, "failed"},
 }

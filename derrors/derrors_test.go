@@ -22,6 +22,7 @@ func TestToStatus(t *testing.T) {
 		{fmt.Errorf("upload: %w", Refuse(TooLarge, "big")), http.StatusRequestEntityTooLarge, "too_large"},
 		{Refuse(UnsupportedMediaType, "zip"), http.StatusUnsupportedMediaType, "unsupported_media_type"},
 		{Refuse(EncryptedDocument, "pdf"), http.StatusUnprocessableEntity, "encrypted_document"},
+		{fmt.Errorf("files: %w: %w", StorageFull, errors.New("no space left on device")), http.StatusInsufficientStorage, "storage_full"},
 		{errors.New("boom"), http.StatusInternalServerError, "internal"},
 	} {
 		status, code := ToStatus(c.err)

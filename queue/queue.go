@@ -132,11 +132,12 @@ type Config struct {
 	// Workers is how many jobs run at once; 0 makes an insert-only client
 	// (docflow serve --api-only).
 	Workers int
-	// JobTimeout bounds one attempt of a job (default 5 minutes).
+	// JobTimeout bounds one attempt of a job (default 5 minutes, or four
+	// fifths of a shorter RescueAfter).
 	JobTimeout time.Duration
 	// RescueAfter is how long a running job may go without finishing
 	// before it is considered stuck (its worker died) and run again; at
-	// least JobTimeout (default JobTimeout plus a minute).
+	// least JobTimeout (when shorter, JobTimeout plus a minute).
 	RescueAfter time.Duration
 	// LLMWorkers, when above 0, runs the process stage in its own queue,
 	// QueueLLM, with this concurrency: a model's latency and rate limits
@@ -155,6 +156,14 @@ type Config struct {
 func NewClient(pool *pgxpool.Pool, svc *pipeline.Service, cfg Config) (*river.Client[pgx.Tx], error) {
 	if cfg.JobTimeout <= 0 {
 		cfg.JobTimeout = 5 * time.Minute
+		// A short RescueAfter (DOCFLOW_RESCUE_AFTER) shortens the default
+		// bound of an attempt rather than being raised past it: an attempt
+		// then times out before the rescuer may take its job as stuck, so
+		// a live job is never run twice at once, and a killed worker's
+		// jobs come back after the RescueAfter the operator chose.
+		if cfg.RescueAfter > 0 && cfg.RescueAfter < cfg.JobTimeout {
+			cfg.JobTimeout = max(cfg.RescueAfter*4/5, time.Second)
+		}
 	}
 	if cfg.RescueAfter < cfg.JobTimeout {
 		cfg.RescueAfter = cfg.JobTimeout + time.Minute

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"syscall"
 
 	"github.com/docflow/docflow/derrors"
 )
@@ -106,7 +107,7 @@ func (d *Disk) Write(key string, data []byte) error {
 func (d *Disk) writeTemp(dir string, data []byte) (string, error) {
 	tmp, err := os.CreateTemp(dir, tempPrefix+"*")
 	if err != nil {
-		return "", fmt.Errorf("files: %w", err)
+		return "", fmt.Errorf("files: %w", full(err))
 	}
 	_, err = tmp.Write(data)
 	if err == nil {
@@ -117,7 +118,7 @@ func (d *Disk) writeTemp(dir string, data []byte) (string, error) {
 	}
 	if err != nil {
 		os.Remove(tmp.Name())
-		return "", fmt.Errorf("files: %w", err)
+		return "", fmt.Errorf("files: %w", full(err))
 	}
 	return tmp.Name(), nil
 }
@@ -142,4 +143,13 @@ func (d *Disk) path(key string) (string, error) {
 		return "", err
 	}
 	return filepath.Join(d.root, tenantID, sum[:2], sum), nil
+}
+
+// full marks a write that failed for want of space (or quota) as
+// derrors.StorageFull, which the API answers 507 storage_full.
+func full(err error) error {
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return fmt.Errorf("%w: %w", derrors.StorageFull, err)
+	}
+	return err
 }
