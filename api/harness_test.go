@@ -48,12 +48,15 @@ type envOptions struct {
 	llmQueue bool
 	// similarity indexes documents with the local embedder.
 	similarity bool
+	// pool is a migrated PostgreSQL database to use instead of a fresh
+	// one on the shared server (a private server the test stops).
+	pool *pgxpool.Pool
 }
 
 func setup(t testing.TB, opts envOptions) *env {
 	t.Helper()
 	st := stacktest.New(t, stacktest.Options{Records: opts.records, Extractor: opts.extractor,
-		LLMQueue: opts.llmQueue, Similarity: opts.similarity, NoWorkers: opts.noWorkers})
+		LLMQueue: opts.llmQueue, Similarity: opts.similarity, NoWorkers: opts.noWorkers, Pool: opts.pool})
 	e := &env{t: t, stack: st, pool: st.Pool, records: st.Records, dataDir: st.DataDir,
 		svc: st.Service, store: st.Store, river: st.River}
 	e.server = httptest.NewServer(api.New(e.svc, e.store, api.WithSummaries(e.records), api.WithMailboxes(e.store), api.WithInboundAddresses(e.store, "in.docflow.test"), api.WithKeys(e.store)))

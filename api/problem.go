@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/docflow/docflow/derrors"
 	"github.com/gin-gonic/gin"
@@ -57,6 +58,10 @@ func writeProblem(c *gin.Context, err error) {
 	if status >= 500 {
 		slog.Error("request failed", "path", c.Request.URL.Path, "err", err)
 		p.Detail = "an internal error occurred; it has been logged"
+	}
+	if status == http.StatusServiceUnavailable {
+		// A backing service is down or restarting: the client may retry.
+		c.Header("Retry-After", strconv.Itoa(int(derrors.RetryAfter.Seconds())))
 	}
 	if status == http.StatusUnauthorized {
 		c.Header("WWW-Authenticate", `Bearer realm="docflow"`)

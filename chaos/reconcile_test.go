@@ -218,10 +218,13 @@ type report struct {
 	Params                   [][2]string
 	Measures                 [][2]string
 	Findings                 []string // observations and fixes, written by the scenario
-	Rec                      *reconciliation
-	Events                   []string
-	Started                  time.Time
-	Elapsed                  time.Duration
+	// Broken lists the scenario's own promises that the run broke; they
+	// count as failures of the reconciliation.
+	Broken  []string
+	Rec     *reconciliation
+	Events  []string
+	Started time.Time
+	Elapsed time.Duration
 }
 
 func machine() [][2]string {
@@ -353,6 +356,7 @@ func table(b *strings.Builder, rows [][2]string) {
 func (c *cluster) finish(ctx context.Context, file string, r *report, s *sender) {
 	c.t.Helper()
 	r.Rec = c.reconcile(ctx, s)
+	r.Rec.Errors = append(r.Rec.Errors, r.Broken...)
 	r.Elapsed = time.Since(c.started)
 	r.Started = c.started
 	c.mu.Lock()

@@ -37,6 +37,10 @@ type Config struct {
 	// RescueAfter is when a job without news is taken as stuck and rerun
 	// (DOCFLOW_RESCUE_AFTER, a Go duration).
 	RescueAfter time.Duration
+	// OutageMaxAge is how long a job waits out an outage of PostgreSQL or
+	// MariaDB (snoozed, spending no attempt) before its document is marked
+	// failed (DOCFLOW_OUTAGE_MAX_AGE, a Go duration; default 24h).
+	OutageMaxAge time.Duration
 	// AutoCommitWarnings lets documents with only warnings commit without
 	// review (DOCFLOW_AUTO_COMMIT_WARNINGS).
 	AutoCommitWarnings bool
@@ -175,6 +179,11 @@ type LLM struct {
 	JSONMode bool
 	// Timeout bounds one call (DOCFLOW_LLM_TIMEOUT, default 60s).
 	Timeout time.Duration
+	// MaxWait bounds how long a document that needs the model waits
+	// (snoozed) while the provider fails, from its arrival; past it the
+	// rules' fields go to review (DOCFLOW_LLM_MAX_WAIT, default 1h; 0 does
+	// not wait).
+	MaxWait time.Duration
 	// Concurrency is how many documents wait on the model at once in this
 	// process, in their own queue (DOCFLOW_LLM_CONCURRENCY, default 4).
 	Concurrency int
@@ -205,6 +214,7 @@ const (
 	DefaultMaxUploadBytes = 25 << 20
 	DefaultWorkers        = 4
 	DefaultRescueAfter    = 10 * time.Minute
+	DefaultOutageMaxAge   = 24 * time.Hour
 	// DefaultShutdownTimeout is how long running jobs get to finish on SIGTERM.
 	DefaultShutdownTimeout = 30 * time.Second
 )
@@ -262,6 +272,10 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		errs = append(errs, fmt.Sprintf("DOCFLOW_RESCUE_AFTER must be a duration such as 10m, not %q", rescue))
 	}
 	c.RescueAfter = d
+	outage := get("DOCFLOW_OUTAGE_MAX_AGE", DefaultOutageMaxAge.String())
+	if c.OutageMaxAge, err = time.ParseDuration(outage); err != nil || c.OutageMaxAge <= 0 {
+		errs = append(errs, fmt.Sprintf("DOCFLOW_OUTAGE_MAX_AGE must be a positive duration such as 24h, not %q", outage))
+	}
 	auto := get("DOCFLOW_AUTO_COMMIT_WARNINGS", "false")
 	if c.AutoCommitWarnings, err = strconv.ParseBool(auto); err != nil {
 		errs = append(errs, fmt.Sprintf("DOCFLOW_AUTO_COMMIT_WARNINGS must be true or false, not %q", auto))
@@ -292,6 +306,10 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	lt := get("DOCFLOW_LLM_TIMEOUT", "60s")
 	if c.LLM.Timeout, err = time.ParseDuration(lt); err != nil {
 		errs = append(errs, fmt.Sprintf("DOCFLOW_LLM_TIMEOUT must be a duration such as 60s, not %q", lt))
+	}
+	mw := get("DOCFLOW_LLM_MAX_WAIT", "1h")
+	if c.LLM.MaxWait, err = time.ParseDuration(mw); err != nil || c.LLM.MaxWait < 0 {
+		errs = append(errs, fmt.Sprintf("DOCFLOW_LLM_MAX_WAIT must be a duration such as 1h, not %q", mw))
 	}
 	c.OIDC = loadOIDC(get, &errs)
 	c.S3 = loadS3(get, &errs)

@@ -4,10 +4,18 @@
 package derrors
 
 import (
+	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"strings"
+	"syscall"
 	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Categories. Wrap them with %w; match them with errors.Is.
@@ -31,7 +39,21 @@ var (
 	StorageFull = errors.New("file store full")
 	// Permanent means a failure that retrying cannot fix.
 	Permanent = errors.New("permanent failure")
+	// Unavailable means a backing service (PostgreSQL, MariaDB, the file
+	// store) cannot be reached or is shutting down or starting up. It
+	// counts as Transient; the API answers 503 with Retry-After and the
+	// queue snoozes the job instead of spending its attempts.
+	// IsUnavailable also recognises the drivers' connection-level errors
+	// that are not wrapped with it.
+	Unavailable error = unavailable{}
 )
+
+type unavailable struct{}
+
+func (unavailable) Error() string { return "backing service unavailable" }
+
+// Is makes errors.Is(err, Transient) true for Unavailable.
+func (unavailable) Is(target error) bool { return target == Transient }
 
 // RateLimited is a temporary refusal by a provider that says when to come
 // back; it counts as Transient. Queue adapters snooze the job for RetryAfter
@@ -106,6 +128,7 @@ var codes = []entry{
 	{Forbidden, http.StatusForbidden, "forbidden"},
 	{Conflict, http.StatusConflict, "conflict"},
 	{StorageFull, http.StatusInsufficientStorage, "storage_full"},
+	{Unavailable, http.StatusServiceUnavailable, "unavailable"},
 	{Transient, http.StatusServiceUnavailable, "unavailable"},
 	{Permanent, http.StatusUnprocessableEntity, "failed"},
 }
@@ -127,6 +150,7 @@ func ToStatus(err error) (int, string) {
 		}
 		return http.StatusUnprocessableEntity, r.Code
 	}
+	err = Classify(err)
 	for _, e := range codes {
 		if errors.Is(err, e.err) {
 			return e.status, e.code
@@ -139,4 +163,76 @@ func ToStatus(err error) (int, string) {
 func IsPermanent(err error) bool {
 	return errors.Is(err, Permanent) || errors.Is(err, Refused) ||
 		errors.Is(err, InvalidArgument) || errors.Is(err, NotFound)
+}
+
+// RetryAfter is how long the API asks a client to wait after a 503
+// (the Retry-After header of an "unavailable" problem).
+const RetryAfter = 5 * time.Second
+
+// Classify returns err wrapped with Unavailable when it is a
+// connection-level failure of a backing service (IsUnavailable), else err
+// unchanged. It is the one place that tells an outage from a bug: the API's
+// problems (through ToStatus) and the queue's retry controls both use it.
+func Classify(err error) error {
+	if err == nil || errors.Is(err, Unavailable) || !IsUnavailable(err) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", Unavailable, err)
+}
+
+// IsUnavailable reports whether err is Unavailable or a connection-level
+// failure of PostgreSQL (pgx), MariaDB (go-sql-driver/mysql) or the
+// network: the server refused, reset or dropped the connection, is
+// shutting down or starting up, or has no connection slot left. A refused
+// login or a bad query is not an outage.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, Unavailable) {
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// 08: connection exception; 57P01..57P03: admin or crash
+		// shutdown, cannot connect now (starting up); 53300: too many
+		// connections.
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" ||
+			pe.Code == "57P03" || pe.Code == "53300"
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return true
+	}
+	// A job's or a request's own deadline is not an outage (a job that
+	// times out spends its attempts).
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return false
+	}
+	if pgconn.SafeToRetry(err) {
+		return true // pgx failed before sending anything: the connection broke
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1040, // too many connections
+			1053,                   // server shutdown in progress
+			1927,                   // connection was killed
+			2002, 2003, 2006, 2013, // cannot connect, gone away, lost
+			4031: // disconnected by the server
+			return true
+		}
+		return false
+	}
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysql.ErrInvalidConn) {
+		return true
+	}
+	for _, errno := range []syscall.Errno{syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.ECONNABORTED,
+		syscall.EPIPE, syscall.EHOSTUNREACH, syscall.ENETUNREACH} {
+		if errors.Is(err, errno) {
+			return true
+		}
+	}
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }

@@ -1,6 +1,9 @@
 package pipeline
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 type tenantKey struct{}
 
@@ -28,4 +31,20 @@ func WithLLMMode(ctx context.Context, mode string) context.Context {
 func LLMModeFromContext(ctx context.Context) string {
 	s, _ := ctx.Value(llmModeKey{}).(string)
 	return s
+}
+
+type waitingSinceKey struct{}
+
+// WithWaitingSince returns ctx carrying since when the document has been
+// waiting to be decided (when it was received), so that a stage that
+// waits for a failing provider knows when to stop waiting.
+func WithWaitingSince(ctx context.Context, since time.Time) context.Context {
+	return context.WithValue(ctx, waitingSinceKey{}, since)
+}
+
+// WaitingSinceFromContext returns the time that WithWaitingSince put in
+// ctx; false when none is.
+func WaitingSinceFromContext(ctx context.Context) (time.Time, bool) {
+	t, ok := ctx.Value(waitingSinceKey{}).(time.Time)
+	return t, ok && !t.IsZero()
 }

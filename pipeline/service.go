@@ -149,6 +149,11 @@ func (s *Service) process(ctx context.Context, doc Document) error {
 		return err
 	}
 	actx := WithLLMMode(WithTenant(ctx, doc.TenantID), mode)
+	if !doc.ReceivedAt.IsZero() {
+		// A model that is down makes the document wait (snoozed), within
+		// a bound counted from its arrival.
+		actx = WithWaitingSince(actx, doc.ReceivedAt)
+	}
 	a, err := s.Analyzer.Analyze(actx, doc.FileName, data, s.Records.ContractLookup(doc.TenantID), settings.Rules)
 	if s.Observer != nil {
 		s.Observer.Analysed(a)
@@ -263,8 +268,20 @@ func (s *Service) stageFailed(ctx context.Context, doc Document, cause error, fi
 		return nil
 	}
 	_, code := derrors.ToStatus(cause)
+	var rl *derrors.RateLimited
+	if errors.As(cause, &rl) && rl.RetryAfter > 0 && !derrors.IsPermanent(cause) {
+		// The queue snoozes the job; that is no failure and spends no
+		// attempt (a model or provider unavailable for a while).
+		slog.Info("stage snoozed", "document", doc.ID, "tenant", doc.TenantID, "stage", doc.Stage, "code", code, "retry_in", rl.RetryAfter, "err", cause)
+		if err := s.Store.SaveStageError(ctx, doc, "", code, cause.Error()); err != nil {
+			return errors.Join(cause, err)
+		}
+		return cause
+	}
 	status := Status("")
-	if final || derrors.IsPermanent(cause) {
+	// An outage of a backing service ends no document on a last attempt:
+	// the queue snoozes its job, and gives up (GiveUp) after a bound.
+	if (final && !derrors.IsUnavailable(cause)) || derrors.IsPermanent(cause) {
 		status = StatusFailed
 	}
 	slog.Warn("stage failed", "document", doc.ID, "tenant", doc.TenantID, "stage", doc.Stage, "code", code, "final", status == StatusFailed, "err", cause)
@@ -292,6 +309,25 @@ func (s *Service) Commit(ctx context.Context, tenantID, id string) (err error) {
 		return s.stageFailed(ctx, doc, err, false)
 	}
 	return nil
+}
+
+// GiveUp ends a document whose stage will not be tried again (its job
+// spent its attempts, or a backing service stayed unavailable past the
+// queue's bound): it is marked failed with cause's code and message, so
+// that it never stays processing unseen. A document no longer processing
+// is left as it is.
+func (s *Service) GiveUp(ctx context.Context, tenantID, id string, cause error) (err error) {
+	defer derrors.Wrap(&err, "give up(%s)", id)
+	doc, err := s.Store.Document(ctx, tenantID, id)
+	if err != nil {
+		return err
+	}
+	if doc.Status != StatusProcessing {
+		return nil
+	}
+	_, code := derrors.ToStatus(cause)
+	slog.Warn("stage given up", "document", doc.ID, "tenant", doc.TenantID, "stage", doc.Stage, "code", code, "err", cause)
+	return s.Store.SaveStageError(ctx, doc, StatusFailed, code, cause.Error())
 }
 
 // commit upserts the rows, then records the commit.

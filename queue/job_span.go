@@ -2,10 +2,12 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
 	"github.com/docflow/docflow/derrors"
 	"github.com/docflow/docflow/tracing"
+	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -24,7 +26,11 @@ func startJob(ctx context.Context, row *rivertype.JobRow, traceparent, tenantID,
 		trace.WithSpanKind(trace.SpanKindConsumer), trace.WithAttributes(attrs...))
 	slog.Debug("job started", "job", row.Kind, "document", documentID, "tenant", tenantID, "attempt", row.Attempt)
 	return ctx, func(err error) {
-		if err != nil {
+		var snooze *river.JobSnoozeError
+		if errors.As(err, &snooze) {
+			// Waiting out a provider or an outage is no failure.
+			slog.Info("job snoozed", "job", row.Kind, "document", documentID, "tenant", tenantID, "attempt", row.Attempt, "for", snooze.Duration)
+		} else if err != nil {
 			// The error's code only: its message may quote the document.
 			_, code := derrors.ToStatus(err)
 			span.SetStatus(codes.Error, code)

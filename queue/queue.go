@@ -6,6 +6,7 @@ package queue
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // MaxAttempts bounds the retries of a stage before the document fails.
@@ -74,19 +76,23 @@ func (RevalidateArgs) InsertOpts() river.InsertOpts {
 type RevalidateWorker struct {
 	river.WorkerDefaults[RevalidateArgs]
 	Service *pipeline.Service
+	Outage  OutagePolicy
 }
 
 // Work re-validates and maps the outcome onto River.
 func (w *RevalidateWorker) Work(ctx context.Context, job *river.Job[RevalidateArgs]) (err error) {
 	ctx, end := startJob(ctx, job.JobRow, job.Args.TraceParent, job.Args.TenantID, job.Args.DocumentID)
 	defer func() { end(err) }()
-	return controls(w.Service.RevalidateWaiting(ctx, job.Args.TenantID, job.Args.DocumentID))
+	err = w.Service.RevalidateWaiting(ctx, job.Args.TenantID, job.Args.DocumentID)
+	ctl, _ := w.Outage.controls(job.JobRow, err, time.Now())
+	return ctl
 }
 
 // ProcessWorker runs pipeline.Service.Process.
 type ProcessWorker struct {
 	river.WorkerDefaults[ProcessArgs]
 	Service *pipeline.Service
+	Outage  OutagePolicy
 }
 
 // Work processes the document and maps the outcome onto River.
@@ -94,37 +100,130 @@ func (w *ProcessWorker) Work(ctx context.Context, job *river.Job[ProcessArgs]) (
 	ctx, end := startJob(ctx, job.JobRow, job.Args.TraceParent, job.Args.TenantID, job.Args.DocumentID)
 	defer func() { end(err) }()
 	final := job.Attempt >= job.MaxAttempts
-	return controls(w.Service.Process(ctx, job.Args.TenantID, job.Args.DocumentID, final))
+	err = w.Service.Process(ctx, job.Args.TenantID, job.Args.DocumentID, final)
+	return w.Outage.finish(ctx, w.Service, job.JobRow, job.Args.TenantID, job.Args.DocumentID, err)
 }
 
 // CommitWorker runs pipeline.Service.Commit.
 type CommitWorker struct {
 	river.WorkerDefaults[CommitArgs]
 	Service *pipeline.Service
+	Outage  OutagePolicy
 }
 
 // Work commits the document and maps the outcome onto River.
 func (w *CommitWorker) Work(ctx context.Context, job *river.Job[CommitArgs]) (err error) {
 	ctx, end := startJob(ctx, job.JobRow, job.Args.TraceParent, job.Args.TenantID, job.Args.DocumentID)
 	defer func() { end(err) }()
-	return controls(w.Service.Commit(ctx, job.Args.TenantID, job.Args.DocumentID))
+	err = w.Service.Commit(ctx, job.Args.TenantID, job.Args.DocumentID)
+	return w.Outage.finish(ctx, w.Service, job.JobRow, job.Args.TenantID, job.Args.DocumentID, err)
+}
+
+// OutagePolicy is how a job waits out an outage of a backing service
+// (derrors.IsUnavailable: PostgreSQL or MariaDB down, restarting, or out
+// of connections): it is snoozed, which spends none of its attempts, for
+// Backoff doubling up to MaxBackoff, until it is MaxAge old; then its
+// document is marked failed (code "unavailable"), never left processing.
+type OutagePolicy struct {
+	// Backoff is the first snooze (default 5s).
+	Backoff time.Duration
+	// MaxBackoff caps the snoozes (default 5m).
+	MaxBackoff time.Duration
+	// MaxAge bounds the wait, counted from the job's creation (default 24h).
+	MaxAge time.Duration
+}
+
+// Outage defaults.
+const (
+	DefaultOutageBackoff    = 5 * time.Second
+	DefaultOutageMaxBackoff = 5 * time.Minute
+	DefaultOutageMaxAge     = 24 * time.Hour
+)
+
+func (o OutagePolicy) withDefaults() OutagePolicy {
+	if o.Backoff <= 0 {
+		o.Backoff = DefaultOutageBackoff
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = DefaultOutageMaxBackoff
+	}
+	o.MaxBackoff = max(o.MaxBackoff, o.Backoff)
+	if o.MaxAge <= 0 {
+		o.MaxAge = DefaultOutageMaxAge
+	}
+	return o
+}
+
+// delay is the snooze after snoozes earlier ones: Backoff doubled that
+// many times, at most MaxBackoff.
+func (o OutagePolicy) delay(snoozes int64) time.Duration {
+	o = o.withDefaults()
+	d := o.Backoff
+	for i := int64(0); i < snoozes && d < o.MaxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, o.MaxBackoff)
+}
+
+// snoozes is how many times River snoozed the job (its metadata's
+// "snoozes" count).
+func snoozes(job *rivertype.JobRow) int64 {
+	var m struct {
+		Snoozes int64 `json:"snoozes"`
+	}
+	if job == nil || len(job.Metadata) == 0 || json.Unmarshal(job.Metadata, &m) != nil {
+		return 0
+	}
+	return m.Snoozes
 }
 
 // controls maps a stage's error onto River: permanent failures cancel the
 // job (the reason is stored on the document), a rate limit snoozes it for
-// the time the provider asked, others are retried with backoff.
-func controls(err error) error {
+// the time the provider asked, an outage of a backing service snoozes it
+// with backoff until the policy's MaxAge, others are retried with backoff.
+// giveUp is set (with the cause to record) when the job must not run again
+// without its document being marked failed: the outage lasted past MaxAge,
+// or the failure came on the last attempt.
+func (o OutagePolicy) controls(job *rivertype.JobRow, err error, now time.Time) (ctl error, giveUp error) {
 	if err == nil {
-		return nil
+		return nil, nil
 	}
 	if derrors.IsPermanent(err) {
-		return river.JobCancel(err)
+		return river.JobCancel(err), nil
 	}
 	var rl *derrors.RateLimited
 	if errors.As(err, &rl) && rl.RetryAfter > 0 {
-		return river.JobSnooze(rl.RetryAfter)
+		return river.JobSnooze(rl.RetryAfter), nil
 	}
-	return err
+	if derrors.IsUnavailable(err) {
+		o = o.withDefaults()
+		age := time.Duration(0)
+		if job != nil && !job.CreatedAt.IsZero() {
+			age = now.Sub(job.CreatedAt)
+		}
+		if age < o.MaxAge {
+			return river.JobSnooze(o.delay(snoozes(job))), nil
+		}
+		return err, fmt.Errorf("gave up after %s of outage (bound %s): %w", age.Round(time.Second), o.MaxAge, derrors.Classify(err))
+	}
+	if job != nil && job.Attempt >= job.MaxAttempts {
+		return err, err
+	}
+	return err, nil
+}
+
+// finish maps a stage's error onto River and, when the job gives up,
+// marks its document failed first; the job is then cancelled. When the
+// document cannot be marked (PostgreSQL down too), the job is retried.
+func (o OutagePolicy) finish(ctx context.Context, svc *pipeline.Service, job *rivertype.JobRow, tenantID, id string, err error) error {
+	ctl, cause := o.controls(job, err, time.Now())
+	if cause == nil {
+		return ctl
+	}
+	if gerr := svc.GiveUp(ctx, tenantID, id, cause); gerr != nil {
+		return errors.Join(cause, gerr)
+	}
+	return river.JobCancel(cause)
 }
 
 // Config sets up the River client.
@@ -150,6 +249,9 @@ type Config struct {
 	// FetchPoll is how often an idle worker polls when notifications are
 	// missed; 0 keeps River's default.
 	FetchPoll time.Duration
+	// Outage is how jobs wait out an outage of PostgreSQL or MariaDB
+	// (zero values take the defaults: 5s doubling to 5m, for 24h).
+	Outage OutagePolicy
 }
 
 // NewClient returns a River client whose workers call svc.
@@ -171,9 +273,10 @@ func NewClient(pool *pgxpool.Pool, svc *pipeline.Service, cfg Config) (*river.Cl
 	rc := &river.Config{JobTimeout: cfg.JobTimeout, RescueStuckJobsAfter: cfg.RescueAfter}
 	if cfg.Workers > 0 {
 		workers := river.NewWorkers()
-		river.AddWorker(workers, &ProcessWorker{Service: svc})
-		river.AddWorker(workers, &CommitWorker{Service: svc})
-		river.AddWorker(workers, &RevalidateWorker{Service: svc})
+		outage := cfg.Outage.withDefaults()
+		river.AddWorker(workers, &ProcessWorker{Service: svc, Outage: outage})
+		river.AddWorker(workers, &CommitWorker{Service: svc, Outage: outage})
+		river.AddWorker(workers, &RevalidateWorker{Service: svc, Outage: outage})
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
 		if cfg.LLMWorkers > 0 {

@@ -75,8 +75,12 @@ func modelAnalyzer(cfg config.Config, backend llm.Backend, cache llm.Cache, exam
 	if model.Vision != "" {
 		an.Reader = reader.New(reader.Config{MaxBytes: cfg.MaxUploadBytes, PageImages: cfg.LLM.VisionPages})
 	}
-	an.Extractor = &crosscheck.Extractor{Rules: rules.New(), Mode: mode, LLM: model,
-		Breaker: &crosscheck.Breaker{Threshold: 5, Cooldown: time.Minute}}
+	maxWait := cfg.LLM.MaxWait
+	if maxWait == 0 {
+		maxWait = -1 // DOCFLOW_LLM_MAX_WAIT=0: fall back to the rules at once
+	}
+	an.Extractor = &crosscheck.Extractor{Rules: rules.New(), Mode: mode, LLM: model, MaxWait: maxWait,
+		Breaker: &crosscheck.Breaker{Threshold: 5, Cooldown: 30 * time.Second}}
 	return an
 }
 
@@ -142,7 +146,7 @@ func openApp(ctx context.Context, cfg config.Config, workers int) (*app, error) 
 		MaxUploadBytes: cfg.MaxUploadBytes,
 		Similarity:     index,
 	}
-	qcfg := queue.Config{Workers: workers, RescueAfter: cfg.RescueAfter}
+	qcfg := queue.Config{Workers: workers, RescueAfter: cfg.RescueAfter, Outage: queue.OutagePolicy{MaxAge: cfg.OutageMaxAge}}
 	inserter := queue.Inserter{}
 	if cfg.LLM.Enabled() {
 		inserter.ProcessQueue = queue.QueueLLM

@@ -5,6 +5,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/draw"
+	"image/jpeg"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -120,13 +123,28 @@ func scanPDF(b *testing.B, pages int) []byte {
 	}
 	cmd := exec.Command("pdftoppm", "-r", "300", "-gray", "-jpeg", "-singlefile", "-f", "1", "-l", "1", "-")
 	cmd.Stdin = bytes.NewReader(testdocs.PDF(testdocs.Contract(testdocs.ValidContract("CM-2026-004512"))))
-	jpeg, err := cmd.Output()
+	rgb, err := cmd.Output()
 	if err != nil {
+		b.Fatal(err)
+	}
+	// pdftoppm ignores -gray with -jpeg: it writes a three-component JPEG
+	// (2480 × 3509 for A4). Declared as a DeviceGray image of another size,
+	// poppler rendered the page blank and the reader refused the scan as
+	// empty ("no text found, even by OCR"). Re-encode it as a one-component
+	// JPEG and declare its real size.
+	img, err := jpeg.Decode(bytes.NewReader(rgb))
+	if err != nil {
+		b.Fatal(err)
+	}
+	gray := image.NewGray(img.Bounds())
+	draw.Draw(gray, gray.Bounds(), img, img.Bounds().Min, draw.Src)
+	var jpg bytes.Buffer
+	if err := jpeg.Encode(&jpg, gray, &jpeg.Options{Quality: 85}); err != nil {
 		b.Fatal(err)
 	}
 	dir := b.TempDir()
 	page := filepath.Join(dir, "page.pdf")
-	if err := os.WriteFile(page, testdocs.ImagePDF(jpeg, 2481, 3508, "DeviceGray"), 0o600); err != nil {
+	if err := os.WriteFile(page, testdocs.ImagePDF(jpg.Bytes(), gray.Bounds().Dx(), gray.Bounds().Dy(), "DeviceGray"), 0o600); err != nil {
 		b.Fatal(err)
 	}
 	args := []string{}

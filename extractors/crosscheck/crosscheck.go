@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"math/rand/v2"
 	"sort"
 	"strings"
 	"time"
@@ -60,12 +61,36 @@ type Extractor struct {
 	// Mode is the deployment's; a tenant's (pipeline.WithLLMMode) wins.
 	Mode Mode
 	// Breaker, when set, stops asking a provider that keeps failing: while
-	// it is open, documents get the rules' fields with their confidence
-	// capped under the review threshold, so a person checks them.
+	// it is open, documents that need the model wait as when the provider
+	// fails (see MaxWait), and a probe now and then tells when it is back.
 	Breaker *Breaker
 	// Observer, when set, hears each call to the model (metrics).
 	Observer pipeline.ModelObserver
+	// MaxWait bounds how long a document that needs the model waits for a
+	// provider that fails transiently (rate limits, 5xx, timeouts, an open
+	// breaker), counted from pipeline.WithWaitingSince (the document's
+	// arrival): until then the extraction returns a *derrors.RateLimited
+	// wrapping ErrModelUnavailable, which the queue turns into a snooze;
+	// past it, the rules' fields go to review, their confidence capped.
+	// Zero means DefaultMaxWait; a negative value never waits.
+	MaxWait time.Duration
+	// MaxBackoff caps one snooze (default DefaultMaxBackoff).
+	MaxBackoff time.Duration
+	// Now returns the time; nil means time.Now.
+	Now func() time.Time
 }
+
+// ErrModelUnavailable is wrapped in the *derrors.RateLimited returned while
+// a document waits for the model.
+var ErrModelUnavailable = errors.New("model unavailable")
+
+// Waiting for a failing provider.
+const (
+	DefaultMaxWait    = time.Hour
+	DefaultMaxBackoff = 5 * time.Minute
+	// MinBackoff is the shortest snooze.
+	MinBackoff = 2 * time.Second
+)
 
 // Name names both extractors.
 func (e *Extractor) Name() string { return e.Rules.Name() + "+" + e.LLM.Name() }
@@ -77,8 +102,11 @@ func (e *Extractor) Extract(ctx context.Context, t pipeline.DocumentType, c pipe
 }
 
 // ExtractMetered runs the rules, asks the model when the mode says so, and
-// merges. A failure of the model is returned (the queue retries or
-// snoozes the job); the rules' result is never committed as if checked.
+// merges. While the provider fails transiently, a document that needs the
+// model is not decided: a *derrors.RateLimited (ErrModelUnavailable) is
+// returned, so that the queue snoozes the job with a growing, capped
+// delay, until the provider is back or MaxWait has passed; then the
+// rules' result goes to review, never committed as if checked.
 func (e *Extractor) ExtractMetered(ctx context.Context, t pipeline.DocumentType, c pipeline.Content) (pipeline.Fields, pipeline.ExtractionRun, error) {
 	start := time.Now()
 	rules, err := e.Rules.Extract(ctx, t, c)
@@ -91,22 +119,31 @@ func (e *Extractor) ExtractMetered(ctx context.Context, t pipeline.DocumentType,
 	}
 	rulesRun := pipeline.ExtractionRun{Extractor: e.Rules.Name(), Latency: time.Since(start)}
 	if mode == RulesOnly || (mode == Fallback && complete(t, rules)) {
+		// A confident and complete reading by the rules never needs the
+		// model, up or down.
 		return rules, rulesRun, nil
 	}
 	if !e.Breaker.Allow() {
-		return distrusted(rules), rulesRun, nil
+		err := fmt.Errorf("%w: the provider's circuit breaker is open", derrors.Transient)
+		return e.unavailable(ctx, mode, t, rules, rulesRun, err, e.Breaker.RetryIn())
 	}
 	model, run, err := e.askModel(ctx, t, c)
 	if err != nil {
-		if e.Breaker.Failure(err) {
-			return distrusted(rules), rulesRun, nil
-		}
+		e.Breaker.Failure(err)
 		if errors.Is(err, derrors.Permanent) {
 			// The model cannot answer this document (invalid answers after
 			// a repair, a refused request): a person checks the rules' work.
 			slog.Warn("model failed, rules' fields sent to review", "extractor", e.LLM.Name(), "err", err)
 			run.Extractor = e.Rules.Name()
-			return distrusted(rules), run, nil
+			return distrust(mode, rules, "the model gave no usable answer"), run, nil
+		}
+		if errors.Is(err, derrors.Transient) {
+			var hint time.Duration
+			var rl *derrors.RateLimited
+			if errors.As(err, &rl) {
+				hint = rl.RetryAfter
+			}
+			return e.unavailable(ctx, mode, t, rules, rulesRun, err, hint)
 		}
 		return pipeline.Fields{}, run, fmt.Errorf("llm: %w", err)
 	}
@@ -116,14 +153,74 @@ func (e *Extractor) ExtractMetered(ctx context.Context, t pipeline.DocumentType,
 	return merged, run, err
 }
 
-// distrusted caps every confidence under the review threshold: the model
-// that should have checked these fields could not be asked.
-func distrusted(f pipeline.Fields) pipeline.Fields {
-	conf := map[string]float64{}
-	for k, v := range f.Confidence {
-		conf[k] = math.Min(v, Unchecked)
+func (e *Extractor) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
 	}
-	f.Confidence = conf
+	return time.Now()
+}
+
+// unavailable decides for a document whose model is unavailable: it waits
+// (a rate limit error, which the queue turns into a snooze of a delay that
+// grows with the time already waited, at least the provider's hint, at
+// most MaxBackoff), or, once MaxWait has passed since the document
+// arrived, it gets the rules' fields, distrusted, for a person to check.
+func (e *Extractor) unavailable(ctx context.Context, mode Mode, t pipeline.DocumentType, rules pipeline.Fields,
+	rulesRun pipeline.ExtractionRun, cause error, hint time.Duration) (pipeline.Fields, pipeline.ExtractionRun, error) {
+	now := e.now()
+	since, ok := pipeline.WaitingSinceFromContext(ctx)
+	if !ok || since.After(now) {
+		since = now
+	}
+	waited, limit := now.Sub(since), e.MaxWait
+	if limit == 0 {
+		limit = DefaultMaxWait
+	}
+	if limit < 0 || waited >= limit {
+		slog.Warn("model unavailable past the wait bound, rules' fields sent to review", "extractor", e.LLM.Name(),
+			"waited", waited.Round(time.Second), "err", cause)
+		return distrust(mode, rules, fmt.Sprintf("the model was unavailable for %s", waited.Round(time.Second))), rulesRun, nil
+	}
+	d := Backoff(waited, hint, e.MaxBackoff)
+	// Come back at the bound at the latest, to decide then.
+	d = max(min(d, limit-waited+time.Second), time.Second)
+	return pipeline.Fields{}, rulesRun, &derrors.RateLimited{RetryAfter: d, Err: fmt.Errorf("%w: %w", ErrModelUnavailable, cause)}
+}
+
+// Backoff is the snooze of a document that has waited for the model for
+// waited: half of that (so the tries thin out geometrically), at least
+// MinBackoff and the provider's hint, at most ceiling (DefaultMaxBackoff
+// when 0) unless the hint is longer; plus a jitter of up to a quarter, so
+// that waiting documents do not all come back at once.
+func Backoff(waited, hint, ceiling time.Duration) time.Duration {
+	if ceiling <= 0 {
+		ceiling = DefaultMaxBackoff
+	}
+	d := min(max(waited/2, MinBackoff, hint), max(ceiling, hint))
+	return d + time.Duration(rand.Int64N(int64(d/4)+1))
+}
+
+// distrust caps the confidence of the fields that the model should have
+// checked under the review threshold, and says why in their sources:
+// every field in Always mode; in Fallback mode only those the rules were
+// unsure of (the rules' confident fields would not have been asked about).
+func distrust(mode Mode, f pipeline.Fields, why string) pipeline.Fields {
+	conf := map[string]float64{}
+	sources := map[string]pipeline.Source{}
+	for k, v := range f.Sources {
+		sources[k] = v
+	}
+	for k, v := range f.Confidence {
+		conf[k] = v
+		if mode == Fallback && v >= Unsure {
+			continue
+		}
+		conf[k] = math.Min(v, Unchecked)
+		s := sources[k]
+		s.Text = strings.TrimSpace(fmt.Sprintf("not checked: %s. %s", why, s.Text))
+		sources[k] = s
+	}
+	f.Confidence, f.Sources = conf, sources
 	return f
 }
 

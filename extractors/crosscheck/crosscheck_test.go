@@ -3,6 +3,7 @@ package crosscheck_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -170,35 +171,157 @@ func contains(xs []string, x string) bool {
 	return false
 }
 
-func TestBreakerFallsBackToReview(t *testing.T) {
+// TestProviderDownSnoozes: while the provider fails, and while the breaker
+// is open, a document in Always mode is not decided: the error asks the
+// queue to snooze it; after the cooldown one probe goes, and once the
+// provider is back the document gets the model's reading.
+func TestProviderDownSnoozes(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	br := &crosscheck.Breaker{Threshold: 2, Cooldown: time.Minute, Now: func() time.Time { return now }}
-	p := llmtest.New(t, llmtest.Reply{Status: 503}, llmtest.Reply{Status: 503})
+	clock := func() time.Time { return now }
+	br := &crosscheck.Breaker{Threshold: 2, Cooldown: time.Minute, Now: clock}
+	p := llmtest.New(t, llmtest.Reply{Status: 503}, llmtest.Reply{Status: 429, RetryAfter: "7"})
 	ex := extractor(p, crosscheck.Always)
-	ex.Breaker = br
+	ex.Breaker, ex.Now = br, clock
 	c := content(testdocs.Contract(testdocs.ValidContract("CM-1")))
-	ctx := context.Background()
-	if _, _, err := ex.ExtractMetered(ctx, pipeline.TypeContract, c); !errors.Is(err, derrors.Transient) {
-		t.Fatalf("first failure: %v, want it returned for a retry", err)
-	}
-	f, _, err := ex.ExtractMetered(ctx, pipeline.TypeContract, c)
-	if err != nil {
-		t.Fatalf("second failure opens the breaker: %v", err)
-	}
-	for k, v := range f.Confidence {
-		if v >= 0.5 {
-			t.Errorf("%s confidence %v while the provider is down, want under the review threshold", k, v)
+	ctx := pipeline.WithWaitingSince(context.Background(), now.Add(-10*time.Second))
+	snoozed := func(what string, least time.Duration) {
+		t.Helper()
+		_, _, err := ex.ExtractMetered(ctx, pipeline.TypeContract, c)
+		var rl *derrors.RateLimited
+		if !errors.As(err, &rl) || !errors.Is(err, crosscheck.ErrModelUnavailable) || rl.RetryAfter < least || rl.RetryAfter > 10*time.Minute {
+			t.Fatalf("%s: %v, want a snooze of at least %s", what, err, least)
 		}
 	}
-	if _, _, err := ex.ExtractMetered(ctx, pipeline.TypeContract, c); err != nil || p.Count() != 2 {
-		t.Errorf("open breaker: %v, %d calls, want no call", err, p.Count())
+	snoozed("a 503", crosscheck.MinBackoff)
+	snoozed("a 429 with Retry-After: 7 (opens the breaker)", 7*time.Second)
+	if !br.Open() {
+		t.Fatal("the breaker is not open after two failures")
+	}
+	snoozed("the breaker open", 50*time.Second)
+	if p.Count() != 2 {
+		t.Errorf("%d calls, want none while the breaker is open", p.Count())
 	}
 	now = now.Add(2 * time.Minute)
 	p.Add(llmtest.Reply{Content: strings.Replace(truth, "CM-2026-004512", "CM-1", 1)})
-	f, _, err = ex.ExtractMetered(ctx, pipeline.TypeContract, c)
-	if err != nil || p.Count() != 3 || f.Confidence["hourly_rate"] != crosscheck.Agreed {
-		t.Errorf("after the cooldown: %v, %d calls, confidence %v", err, p.Count(), f.Confidence["hourly_rate"])
+	f, run, err := ex.ExtractMetered(ctx, pipeline.TypeContract, c)
+	if err != nil || p.Count() != 3 || f.Confidence["hourly_rate"] != crosscheck.Agreed || run.Extractor != ex.Name() {
+		t.Errorf("after the cooldown: %v, %d calls, confidence %v, run %s", err, p.Count(), f.Confidence["hourly_rate"], run.Extractor)
+	}
+	if br.Open() {
+		t.Error("the probe's success did not close the breaker")
+	}
+}
+
+// TestWaitBoundFallsBackToReview: past MaxWait, a provider still down no
+// longer holds the document: the rules' fields go to review, capped under
+// the threshold, marked as not checked.
+func TestWaitBoundFallsBackToReview(t *testing.T) {
+	t.Parallel()
+	p := llmtest.New(t)
+	p.Always(llmtest.Reply{Status: 500})
+	ex := extractor(p, crosscheck.Always)
+	ex.MaxWait = time.Minute
+	c := content(testdocs.Contract(testdocs.ValidContract("CM-1")))
+	ctx := pipeline.WithWaitingSince(context.Background(), time.Now().Add(-2*time.Minute))
+	f, run, err := ex.ExtractMetered(ctx, pipeline.TypeContract, c)
+	if err != nil {
+		t.Fatalf("past the bound: %v, want the rules' fields", err)
+	}
+	if *f.Contract.HourlyRate != 13.45 || run.Extractor != "rules/v1" {
+		t.Errorf("rate %v, run %s", *f.Contract.HourlyRate, run.Extractor)
+	}
+	for k, v := range f.Confidence {
+		if v >= 0.5 || !strings.Contains(f.Sources[k].Text, "not checked: the model was unavailable") {
+			t.Errorf("%s: confidence %v, source %q", k, v, f.Sources[k].Text)
+		}
+	}
+	// Within the bound the same failure snoozes.
+	ctx = pipeline.WithWaitingSince(context.Background(), time.Now().Add(-50*time.Second))
+	_, _, err = ex.ExtractMetered(ctx, pipeline.TypeContract, c)
+	var rl *derrors.RateLimited
+	if !errors.As(err, &rl) || rl.RetryAfter > 12*time.Second {
+		t.Errorf("within the bound: %v, want a snooze that ends by the bound", err)
+	}
+}
+
+// TestFallbackModeDownKeepsConfidentFields: in Fallback mode a complete
+// reading never waits for a provider that is down; an incomplete one waits,
+// and past the bound only its unsure fields are distrusted.
+func TestFallbackModeDownKeepsConfidentFields(t *testing.T) {
+	t.Parallel()
+	p := llmtest.New(t)
+	p.Always(llmtest.Reply{Status: 500})
+	ex := extractor(p, crosscheck.Fallback)
+	ex.Breaker = &crosscheck.Breaker{Threshold: 1, Cooldown: time.Hour}
+	ctx := pipeline.WithWaitingSince(context.Background(), time.Now())
+	f, _, err := ex.ExtractMetered(ctx, pipeline.TypeContract, content(testdocs.Contract(testdocs.ValidContract("CM-1"))))
+	if err != nil || p.Count() != 0 || f.Confidence["hourly_rate"] < crosscheck.Unsure {
+		t.Fatalf("complete reading: %v, %d calls, confidence %v", err, p.Count(), f.Confidence["hourly_rate"])
+	}
+	c := testdocs.ValidContract("CM-1")
+	c.HourlyRate = nil
+	incomplete := content(testdocs.Contract(c))
+	if _, _, err := ex.ExtractMetered(ctx, pipeline.TypeContract, incomplete); !errors.Is(err, crosscheck.ErrModelUnavailable) {
+		t.Fatalf("incomplete reading, provider down: %v, want a snooze", err)
+	}
+	ex.MaxWait = -1
+	f, _, err = ex.ExtractMetered(ctx, pipeline.TypeContract, incomplete)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Confidence["worker_name"] < crosscheck.Unsure || strings.Contains(f.Sources["worker_name"].Text, "not checked") {
+		t.Errorf("a confident field was distrusted: %v %q", f.Confidence["worker_name"], f.Sources["worker_name"].Text)
+	}
+}
+
+func TestBreakerHalfOpen(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	b := &crosscheck.Breaker{Threshold: 2, Cooldown: time.Minute, Now: func() time.Time { return now }}
+	down := fmt.Errorf("%w: 503", derrors.Transient)
+	b.Failure(down)
+	if !b.Allow() || b.Open() {
+		t.Fatal("open after one failure of two")
+	}
+	if !b.Failure(down) || b.Allow() || b.RetryIn() != time.Minute {
+		t.Fatalf("not open after two failures (retry in %s)", b.RetryIn())
+	}
+	now = now.Add(time.Minute)
+	if !b.Allow() || b.Allow() {
+		t.Fatal("half-open: want one probe, and only one")
+	}
+	b.Failure(down)
+	if b.Allow() || b.RetryIn() != time.Minute {
+		t.Fatal("a failed probe did not open the breaker again")
+	}
+	now = now.Add(time.Minute)
+	if !b.Allow() {
+		t.Fatal("no probe after the second cooldown")
+	}
+	now = now.Add(2 * time.Minute) // the probe never reported: another may go
+	if !b.Allow() {
+		t.Fatal("a lost probe blocks the breaker")
+	}
+	b.Success()
+	if !b.Allow() || !b.Allow() || b.Open() {
+		t.Fatal("not closed after the probe's success")
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ waited, hint, lo, hi time.Duration }{
+		{0, 0, crosscheck.MinBackoff, crosscheck.MinBackoff * 5 / 4},
+		{time.Minute, 0, 30 * time.Second, 38 * time.Second},
+		{time.Minute, 45 * time.Second, 45 * time.Second, 57 * time.Second},
+		{time.Hour, 0, crosscheck.DefaultMaxBackoff, crosscheck.DefaultMaxBackoff * 5 / 4},
+	} {
+		for range 20 {
+			if d := crosscheck.Backoff(c.waited, c.hint, 0); d < c.lo || d > c.hi {
+				t.Errorf("Backoff(%s, %s) = %s, want %s..%s", c.waited, c.hint, d, c.lo, c.hi)
+			}
+		}
 	}
 }
 

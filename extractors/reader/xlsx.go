@@ -1,10 +1,13 @@
 package reader
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
+	"io"
 	"math"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,7 +19,9 @@ import (
 
 // readXLSX extracts every sheet of a workbook as lines of tab-separated
 // cells. Numbers in date formats become ISO dates (YYYY-MM-DD), times
-// HH:MM; formula cells give their cached value.
+// HH:MM; formula cells give their cached value. Sheets are streamed: their
+// XML is decoded token by token as it inflates and each row goes into the
+// text as soon as it ends, so memory follows the text, not the XML.
 func readXLSX(c *container) (pipeline.Content, error) {
 	wb, err := readWorkbook(c)
 	if err != nil {
@@ -30,30 +35,40 @@ func readXLSX(c *container) (pipeline.Content, error) {
 	if err != nil {
 		return pipeline.Content{}, err
 	}
-	var b strings.Builder
+	b := &strings.Builder{}
 	n := 0
 	for _, sh := range wb.sheets {
-		data, err := c.read(sh.part)
+		p, err := c.open(sh.part)
 		if err != nil {
 			return pipeline.Content{}, err
 		}
-		if data == nil {
+		if p == nil {
 			continue
 		}
-		grid, err := readSheet(data, strs, styles, wb.date1904, int(c.limit)-b.Len())
-		if errors.Is(err, errTextTooLarge) {
-			return pipeline.Content{}, derrors.Refuse(derrors.TooLarge, "%s: %s lays out to more than %d bytes of text", c.name, sh.part, c.limit)
-		}
-		if err != nil {
-			return pipeline.Content{}, c.xmlError(sh.part, err)
-		}
+		limit := int(c.limit) - b.Len()
 		if n > 0 {
 			b.WriteString("\f")
 		}
 		if len(wb.sheets) > 1 {
 			b.WriteString(sh.name + "\n")
 		}
-		b.WriteString(grid)
+		b, err = streamSheet(p, b, strs, styles, wb.date1904, limit)
+		if err != nil && !errors.Is(err, errTextTooLarge) {
+			// As when the part was read whole: its size and damage first.
+			if derr := p.drain(); derr != nil {
+				err = derr
+			}
+		}
+		p.Close()
+		if errors.Is(err, derrors.Refused) {
+			return pipeline.Content{}, err
+		}
+		if errors.Is(err, errTextTooLarge) {
+			return pipeline.Content{}, derrors.Refuse(derrors.TooLarge, "%s: %s lays out to more than %d bytes of text", c.name, sh.part, c.limit)
+		}
+		if err != nil {
+			return pipeline.Content{}, c.xmlError(sh.part, err)
+		}
 		n++
 	}
 	return pipeline.Content{Text: b.String(), Format: "xlsx", Pages: n, Confidence: 1}, nil
@@ -119,11 +134,12 @@ func readWorkbook(c *container) (workbook, error) {
 }
 
 // richText is a string item: plain text or runs; phonetic runs are skipped.
+// As xml.Unmarshal would fill a struct {T string `xml:"t"`; R []struct{T
+// string `xml:"t"`} `xml:"r"`}: the last <t> child gives T, each <r> a run
+// (the text of its last <t>).
 type richText struct {
-	T string `xml:"t"`
-	R []struct {
-		T string `xml:"t"`
-	} `xml:"r"`
+	T string
+	R []string
 }
 
 func (rt richText) String() string {
@@ -133,25 +149,120 @@ func (rt richText) String() string {
 	var b strings.Builder
 	b.WriteString(rt.T)
 	for _, r := range rt.R {
-		b.WriteString(r.T)
+		b.WriteString(r)
 	}
 	return b.String()
 }
 
+// decodeRich reads the children of a string item (<si> or <is>, whose
+// start d has just returned) into rt.
+func decodeRich(d *xml.Decoder, rt *richText) error {
+	return children(d, func(se xml.StartElement) error {
+		switch se.Name.Local {
+		case "t":
+			t, err := elementText(d)
+			rt.T = t
+			return err
+		case "r":
+			run := ""
+			err := children(d, func(se xml.StartElement) error {
+				if se.Name.Local != "t" {
+					return d.Skip()
+				}
+				t, err := elementText(d)
+				run = t
+				return err
+			})
+			rt.R = append(rt.R, run)
+			return err
+		}
+		return d.Skip()
+	})
+}
+
+// children calls fn on each child element of the element whose start d
+// has just returned, up to its end; fn must consume the child whole.
+func children(d *xml.Decoder, fn func(xml.StartElement) error) error {
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if err := fn(t); err != nil {
+				return err
+			}
+		case xml.EndElement:
+			return nil
+		}
+	}
+}
+
+// elementText returns the character data directly inside the element whose
+// start d has just returned (that of nested elements is skipped, as
+// xml.Unmarshal does into a string).
+func elementText(d *xml.Decoder) (string, error) {
+	var b []byte
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return "", err
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			b = append(b, t...)
+		case xml.StartElement:
+			if err := d.Skip(); err != nil {
+				return "", err
+			}
+		case xml.EndElement:
+			return string(b), nil
+		}
+	}
+}
+
+// decodeRoot reads up to the root element of a part and calls fn on its
+// children. Like xml.Unmarshal it stops at the end of the root; the rest
+// of the part is not parsed.
+func decodeRoot(d *xml.Decoder, fn func(xml.StartElement) error) error {
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return err
+		}
+		if _, ok := tok.(xml.StartElement); ok {
+			return children(d, fn)
+		}
+	}
+}
+
+// readSharedStrings streams the shared strings table (within the
+// container's budget, like every part) into the strings themselves.
 func readSharedStrings(c *container) ([]string, error) {
-	data, err := c.read("xl/sharedStrings.xml")
-	if err != nil || data == nil {
+	const part = "xl/sharedStrings.xml"
+	p, err := c.open(part)
+	if p == nil || err != nil {
 		return nil, err
 	}
-	var doc struct {
-		SI []richText `xml:"si"`
+	defer p.Close()
+	var out []string
+	d := xml.NewDecoder(p)
+	err = decodeRoot(d, func(se xml.StartElement) error {
+		if se.Name.Local != "si" {
+			return d.Skip()
+		}
+		var rt richText
+		err := decodeRich(d, &rt)
+		out = append(out, rt.String())
+		return err
+	})
+	// As when the part was read whole: its size and damage first.
+	if derr := p.drain(); derr != nil {
+		return nil, derr
 	}
-	if err := xml.Unmarshal(data, &doc); err != nil {
-		return nil, c.xmlError("xl/sharedStrings.xml", err)
-	}
-	out := make([]string, len(doc.SI))
-	for i, si := range doc.SI {
-		out[i] = si.String()
+	if err != nil {
+		return nil, c.xmlError(part, err)
 	}
 	return out, nil
 }
@@ -243,69 +354,198 @@ func formatKind(id int, code string) numKind {
 	return numPlain
 }
 
-// readSheet renders a worksheet as lines of tab-separated cells, at most
-// limit bytes of them: a few cells far to the right of many rows would
-// otherwise lay out to gigabytes of tabs.
+// readSheet renders a worksheet's XML as lines of tab-separated cells, at
+// most limit bytes of them (see streamSheet).
 func readSheet(data []byte, strs []string, styles []numKind, date1904 bool, limit int) (string, error) {
-	var doc struct {
-		Rows []struct {
-			R     int `xml:"r,attr"`
-			Cells []struct {
-				Ref string   `xml:"r,attr"`
-				S   int      `xml:"s,attr"`
-				T   string   `xml:"t,attr"`
-				V   string   `xml:"v"`
-				IS  richText `xml:"is"`
-			} `xml:"c"`
-		} `xml:"sheetData>row"`
-	}
-	if err := xml.Unmarshal(data, &doc); err != nil {
+	b, err := streamSheet(bytes.NewReader(data), &strings.Builder{}, strs, styles, date1904, limit)
+	if err != nil {
 		return "", err
 	}
-	type row struct {
-		n     int
-		cells map[int]string
-	}
-	var rows []row
-	for i, r := range doc.Rows {
-		n := r.R
-		if n == 0 {
-			n = i + 1
+	return b.String(), nil
+}
+
+// cell is one non-empty cell of a row: its column and text.
+type cell struct {
+	col int
+	v   string
+}
+
+// streamSheet decodes a worksheet from r token by token and appends its
+// rows to b as lines of tab-separated cells, each as soon as it ends, in
+// the order of their row numbers. At most limit bytes of lines: a few
+// cells far to the right of many rows would otherwise lay out to gigabytes
+// of tabs; past it the XML is still decoded to its end (a malformed sheet
+// is corrupt before it is too large) and errTextTooLarge returned.
+//
+// It returns the builder holding the text: b itself, or a new one when
+// rows came out of order and had to be sorted (rare: spreadsheet programs
+// write rows in order).
+func streamSheet(r io.Reader, b *strings.Builder, strs []string, styles []numKind, date1904 bool, limit int) (*strings.Builder, error) {
+	d := xml.NewDecoder(r)
+	start := b.Len()
+	var (
+		rowNums  []int // row number of each line written
+		sorted   = true
+		tooLarge bool
+		nrows    int
+		cells    []cell
+	)
+	writeRow := func(n int) {
+		if len(cells) == 0 {
+			return
 		}
-		cells := map[int]string{}
+		if tooLarge {
+			return
+		}
+		// The last non-empty value of each column, columns in order.
+		byCol := func(a, b cell) int { return a.col - b.col }
+		if !slices.IsSortedFunc(cells, byCol) {
+			slices.SortStableFunc(cells, byCol)
+		}
 		col := 0
-		for _, c := range r.Cells {
-			if c.Ref != "" {
-				col = colIndex(c.Ref)
+		for i, c := range cells {
+			if i+1 < len(cells) && cells[i+1].col == c.col {
+				continue
 			}
-			v := cellValue(c.T, c.V, c.IS, c.S, strs, styles, date1904)
-			if v = strings.Join(strings.Fields(v), " "); v != "" {
-				cells[col] = v
+			if b.Len()-start+c.col-col > limit {
+				tooLarge = true
+				return
+			}
+			for ; col < c.col; col++ {
+				b.WriteByte('\t')
+			}
+			b.WriteString(c.v)
+		}
+		b.WriteByte('\n')
+		if b.Len()-start > limit {
+			tooLarge = true
+			return
+		}
+		if len(rowNums) > 0 && n < rowNums[len(rowNums)-1] {
+			sorted = false
+		}
+		rowNums = append(rowNums, n)
+	}
+	readRow := func(se xml.StartElement) error {
+		nrows++
+		n := 0
+		for _, a := range se.Attr {
+			if a.Name.Local == "r" {
+				v, err := intAttr(a.Value)
+				if err != nil {
+					return err
+				}
+				n = v
+			}
+		}
+		if n == 0 {
+			n = nrows
+		}
+		cells = cells[:0]
+		col := 0
+		err := children(d, func(se xml.StartElement) error {
+			if se.Name.Local != "c" {
+				return d.Skip()
+			}
+			var ref, typ string
+			style := 0
+			for _, a := range se.Attr {
+				switch a.Name.Local {
+				case "r":
+					ref = a.Value
+				case "t":
+					typ = a.Value
+				case "s":
+					v, err := intAttr(a.Value)
+					if err != nil {
+						return err
+					}
+					style = v
+				}
+			}
+			var v string
+			var is richText
+			err := children(d, func(se xml.StartElement) error {
+				switch se.Name.Local {
+				case "v":
+					t, err := elementText(d)
+					v = t
+					return err
+				case "is":
+					return decodeRich(d, &is)
+				}
+				return d.Skip()
+			})
+			if err != nil {
+				return err
+			}
+			if ref != "" {
+				col = colIndex(ref)
+			}
+			val := cellValue(typ, v, is, style, strs, styles, date1904)
+			if val = strings.Join(strings.Fields(val), " "); val != "" {
+				cells = append(cells, cell{col, val})
 			}
 			col++
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		if len(cells) > 0 {
-			rows = append(rows, row{n, cells})
+		writeRow(n)
+		return nil
+	}
+	err := decodeRoot(d, func(se xml.StartElement) error {
+		if se.Name.Local != "sheetData" {
+			return d.Skip()
+		}
+		return children(d, func(se xml.StartElement) error {
+			if se.Name.Local != "row" {
+				return d.Skip()
+			}
+			return readRow(se)
+		})
+	})
+	if err != nil {
+		return b, err
+	}
+	if p, ok := r.(*partReader); ok {
+		if err := p.drain(); err != nil {
+			return b, err
 		}
 	}
-	sort.SliceStable(rows, func(i, j int) bool { return rows[i].n < rows[j].n })
-	var b strings.Builder
-	for _, r := range rows {
-		last := 0
-		for c := range r.cells {
-			last = max(last, c)
-		}
-		parts := make([]string, last+1)
-		for c, v := range r.cells {
-			parts[c] = v
-		}
-		b.WriteString(strings.Join(parts, "\t"))
-		b.WriteByte('\n')
-		if b.Len() > limit {
-			return "", errTextTooLarge
-		}
+	if tooLarge {
+		return b, errTextTooLarge
 	}
-	return b.String(), nil
+	if sorted {
+		return b, nil
+	}
+	// Rows out of order: sort the lines by row number (stably, as they
+	// came for equal numbers) into a new builder.
+	text := b.String()
+	lines := strings.SplitAfter(text[start:], "\n")[:len(rowNums)]
+	order := make([]int, len(lines))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return rowNums[order[i]] < rowNums[order[j]] })
+	nb := &strings.Builder{}
+	nb.Grow(len(text))
+	nb.WriteString(text[:start])
+	for _, i := range order {
+		nb.WriteString(lines[i])
+	}
+	return nb, nil
+}
+
+// intAttr parses an integer attribute as xml.Unmarshal does into an int.
+func intAttr(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return int(n), err
 }
 
 // maxColumns is how many columns a worksheet has (A to XFD).

@@ -48,6 +48,23 @@ var errTextTooLarge = errors.New("the text is larger than the limit")
 // A part that declares or inflates to more than the remaining budget is
 // refused as too_large; a damaged one as corrupt_document.
 func (c *container) read(part string) ([]byte, error) {
+	p, err := c.open(part)
+	if p == nil || err != nil {
+		return nil, err
+	}
+	defer p.Close()
+	b, err := io.ReadAll(p)
+	if err != nil {
+		return nil, p.failure(err)
+	}
+	return b, nil
+}
+
+// open returns a part as a stream, or nil when it is absent. The stream
+// spends the container's budget as it inflates: a part that declares or
+// inflates to more than what is left is refused as too_large, a damaged
+// one as corrupt_document (see partReader.failure).
+func (c *container) open(part string) (*partReader, error) {
 	f := c.files[part]
 	if f == nil {
 		return nil, nil
@@ -59,17 +76,53 @@ func (c *container) read(part string) ([]byte, error) {
 	if err != nil {
 		return nil, corrupt(c.name, "%s: %v", part, err)
 	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, c.budget+1))
-	if err != nil {
-		return nil, corrupt(c.name, "%s: %v", part, err)
-	}
-	if int64(len(b)) > c.budget {
-		return nil, derrors.Refuse(derrors.TooLarge, "%s: %s inflates to more than the limit of %d bytes", c.name, part, c.limit)
-	}
-	c.budget -= int64(len(b))
-	return b, nil
+	return &partReader{c: c, part: part, rc: rc}, nil
 }
+
+// partReader inflates one part of a container within its budget.
+type partReader struct {
+	c    *container
+	part string
+	rc   io.ReadCloser
+	err  error // the refusal that stopped the stream, once it has
+}
+
+func (p *partReader) Read(b []byte) (int, error) {
+	if p.err != nil {
+		return 0, p.err
+	}
+	n, err := p.rc.Read(b)
+	if int64(n) > p.c.budget {
+		p.err = derrors.Refuse(derrors.TooLarge, "%s: %s inflates to more than the limit of %d bytes", p.c.name, p.part, p.c.limit)
+		return 0, p.err
+	}
+	p.c.budget -= int64(n)
+	if err != nil && err != io.EOF {
+		p.err = corrupt(p.c.name, "%s: %v", p.part, err)
+		return n, p.err
+	}
+	return n, err
+}
+
+// drain inflates the rest of the part (so that its checksum and size are
+// checked as when it is read whole) and returns the stream's refusal, if
+// any.
+func (p *partReader) drain() error {
+	_, err := io.Copy(io.Discard, p)
+	return p.failure(err)
+}
+
+// failure returns the refusal of the stream when it stopped with one, and
+// err otherwise.
+func (p *partReader) failure(err error) error {
+	if p.err != nil {
+		return p.err
+	}
+	return err
+}
+
+// Close closes the inflating reader.
+func (p *partReader) Close() error { return p.rc.Close() }
 
 // mustRead is read for a part that must exist.
 func (c *container) mustRead(part string) ([]byte, error) {

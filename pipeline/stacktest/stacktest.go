@@ -47,6 +47,13 @@ type Options struct {
 	Similarity bool
 	// NoWorkers leaves the River client unstarted (StartWorkers starts it).
 	NoWorkers bool
+	// Pool and MariaDB, when set, are migrated databases to use instead of
+	// fresh ones on the shared servers (e.g. on a private server of
+	// storage/pgtest or storage/mariadbtest that the test stops).
+	Pool    *pgxpool.Pool
+	MariaDB *sql.DB
+	// Outage is how jobs wait out an outage (zero: queue's defaults).
+	Outage queue.OutagePolicy
 }
 
 // Stack is a running docflow without its HTTP front.
@@ -69,7 +76,13 @@ type Stack struct {
 // New starts a stack; everything stops at the test's end.
 func New(t testing.TB, o Options) *Stack {
 	t.Helper()
-	s := &Stack{t: t, Pool: dbtest.Postgres(t), MariaDB: dbtest.MariaDB(t), DataDir: t.TempDir()}
+	s := &Stack{t: t, Pool: o.Pool, MariaDB: o.MariaDB, DataDir: t.TempDir()}
+	if s.Pool == nil {
+		s.Pool = dbtest.Postgres(t)
+	}
+	if s.MariaDB == nil {
+		s.MariaDB = dbtest.MariaDB(t)
+	}
 	s.Records = mariadb.New(s.MariaDB)
 	disk, err := files.NewDisk(filepath.Join(s.DataDir, "files"))
 	if err != nil {
@@ -111,7 +124,7 @@ func New(t testing.TB, o Options) *Stack {
 		Analyzer: pipeline.Analyzer{Reader: rd, Classifier: classify.New(), Extractor: ex,
 			Validator: validate.New(validate.DefaultConfig())},
 	}
-	qcfg := queue.Config{Workers: 4, JobTimeout: 30 * time.Second, RescueAfter: 30 * time.Second, FetchPoll: 100 * time.Millisecond}
+	qcfg := queue.Config{Workers: 4, JobTimeout: 30 * time.Second, RescueAfter: 30 * time.Second, FetchPoll: 100 * time.Millisecond, Outage: o.Outage}
 	inserter := queue.Inserter{}
 	if o.LLMQueue {
 		qcfg.LLMWorkers, inserter.ProcessQueue = 2, queue.QueueLLM

@@ -38,7 +38,9 @@ type Provider struct {
 	mu       sync.Mutex
 	replies  []Reply
 	always   *Reply
+	answer   func(req map[string]any) Reply
 	requests []map[string]any
+	times    []time.Time
 	srv      *httptest.Server
 }
 
@@ -59,6 +61,27 @@ func (f *Provider) Always(r Reply) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.always = &r
+}
+
+// Answer answers from fn once the scripted answers are used up (before
+// Always): an answer made from the request, or a failure of the moment.
+func (f *Provider) Answer(fn func(req map[string]any) Reply) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.answer = fn
+}
+
+// CountSince is the number of requests that came at t or later.
+func (f *Provider) CountSince(t time.Time) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, at := range f.times {
+		if !at.Before(t) {
+			n++
+		}
+	}
+	return n
 }
 
 // Add scripts more answers.
@@ -84,10 +107,13 @@ func (f *Provider) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	f.requests = append(f.requests, req)
+	f.times = append(f.times, time.Now())
 	var rep Reply
 	switch {
 	case len(f.replies) > 0:
 		rep, f.replies = f.replies[0], f.replies[1:]
+	case f.answer != nil:
+		rep = f.answer(req)
 	case f.always != nil:
 		rep = *f.always
 	default:
