@@ -70,8 +70,9 @@ fuzz: ## Run every fuzz target in turn for FUZZTIME each (FUZZ=regexp picks targ
 vulncheck: ## govulncheck against a pinned, offline vulnerability database (DOCFLOW_VULN_STRICT=1: fail on the standard library's too)
 	scripts/govulncheck.sh
 
-bench: setup ## Set up, then run the benchmarks (BENCH=regexp, PKGS=./api/... to narrow, BENCH_SCALE=1k,10k,100k)
-	DOCFLOW_BENCH_SCALE=$(BENCH_SCALE) $(GO) test -run='^$$' -bench='$(BENCH)' -benchmem -timeout $(BENCH_TIMEOUT) $(BENCH_FLAGS) $(PKGS)
+bench: setup ## Set up, run the benchmarks and write docs/benchmarks-latest.md (BENCH=regexp, PKGS=./api/... to narrow, BENCH_SCALE=1k,10k,100k)
+	DOCFLOW_BENCH_SCALE=$(BENCH_SCALE) $(GO) test -run='^$$' -bench='$(BENCH)' -benchmem -timeout $(BENCH_TIMEOUT) $(BENCH_FLAGS) $(PKGS) 2>&1 | \
+		$(GO) run ./scripts/benchreport -command "make bench BENCH='$(BENCH)' BENCH_SCALE=$(BENCH_SCALE)"
 
 chaos: ## Fault injection against real processes; reports in docs/chaos/ (CHAOS_DOCS=1000, CHAOS_SCENARIOS=regexp)
 	scripts/chaos.sh

@@ -1,0 +1,92 @@
+// Command benchreport turns `go test -bench` output (standard input) into
+// a Markdown report: the date, the machine, the command, and one table row
+// per benchmark with every metric it reported (ns/op, docs/s, p50_ms...).
+// `make bench` writes it to docs/benchmarks-latest.md; docs/benchmarks.md
+// explains the figures and keeps the findings.
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+)
+
+func main() {
+	command := flag.String("command", "", "the command that produced the input")
+	flag.Parse()
+	type row struct {
+		pkg, name, iters string
+		metrics          []string
+	}
+	var rows []row
+	var failures []string
+	pkg := ""
+	sc := bufio.NewScanner(os.Stdin)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		line := sc.Text()
+		fmt.Println(line) // the raw output stays visible
+		f := strings.Fields(line)
+		switch {
+		case len(f) >= 2 && f[0] == "pkg:":
+			pkg = f[1]
+		case len(f) >= 4 && strings.HasPrefix(f[0], "Benchmark"):
+			r := row{pkg: pkg, name: f[0], iters: f[1]}
+			for i := 2; i+1 < len(f); i += 2 {
+				r.metrics = append(r.metrics, f[i]+" "+f[i+1])
+			}
+			rows = append(rows, r)
+		case strings.HasPrefix(line, "--- FAIL") || strings.HasPrefix(line, "FAIL"):
+			failures = append(failures, line)
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Benchmarks: latest run\n\nWritten by `make bench` on %s. The figures are explained, and the findings kept, in [benchmarks.md](benchmarks.md).\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(&b, "| | |\n|---|---|\n| machine | %s |\n| cores | %d |\n| memory | %s |\n| Go | %s |\n| command | `%s` |\n\n",
+		out("uname", "-srm"), runtime.NumCPU(), memTotal(), runtime.Version(), *command)
+	b.WriteString("| package | benchmark | runs | figures |\n|---|---|---:|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", strings.TrimPrefix(r.pkg, "github.com/docflow/docflow/"), r.name, r.iters, strings.Join(r.metrics, ", "))
+	}
+	if len(failures) > 0 {
+		b.WriteString("\nFailures:\n\n")
+		for _, f := range failures {
+			fmt.Fprintf(&b, "    %s\n", f)
+		}
+	}
+	if err := os.WriteFile("docs/benchmarks-latest.md", []byte(b.String()), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "benchreport:", err)
+		os.Exit(1)
+	}
+	if len(failures) > 0 {
+		os.Exit(1)
+	}
+}
+
+func out(name string, args ...string) string {
+	b, err := exec.Command(name, args...).Output()
+	if err != nil {
+		return "?"
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func memTotal() string {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return "?"
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "MemTotal:" {
+			var kb int
+			fmt.Sscan(f[1], &kb)
+			return fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
+		}
+	}
+	return "?"
+}
