@@ -25,7 +25,18 @@ func main() {
 	}
 	var rows []row
 	var failures []string
-	pkg := ""
+	pkg, pending := "", ""
+	// figures reads "N <value> <unit> ..." into a row.
+	figures := func(name string, f []string) (row, bool) {
+		if len(f) < 3 || !isInt(f[0]) || !strings.Contains(strings.Join(f, " "), "/op") {
+			return row{}, false
+		}
+		r := row{pkg: pkg, name: name, iters: f[0]}
+		for i := 1; i+1 < len(f); i += 2 {
+			r.metrics = append(r.metrics, f[i]+" "+f[i+1])
+		}
+		return r, true
+	}
 	sc := bufio.NewScanner(os.Stdin)
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	for sc.Scan() {
@@ -35,12 +46,18 @@ func main() {
 		switch {
 		case len(f) >= 2 && f[0] == "pkg:":
 			pkg = f[1]
-		case len(f) >= 4 && strings.HasPrefix(f[0], "Benchmark"):
-			r := row{pkg: pkg, name: f[0], iters: f[1]}
-			for i := 2; i+1 < len(f); i += 2 {
-				r.metrics = append(r.metrics, f[i]+" "+f[i+1])
+		case len(f) >= 1 && strings.HasPrefix(f[0], "Benchmark"):
+			// Logs written while a benchmark runs come between its name
+			// and its figures, which then start a line of their own.
+			if r, ok := figures(f[0], f[1:]); ok {
+				rows, pending = append(rows, r), ""
+			} else {
+				pending = f[0]
 			}
-			rows = append(rows, r)
+		case pending != "" && len(f) > 0 && isInt(f[0]):
+			if r, ok := figures(pending, f); ok {
+				rows, pending = append(rows, r), ""
+			}
 		case strings.HasPrefix(line, "--- FAIL") || strings.HasPrefix(line, "FAIL"):
 			failures = append(failures, line)
 		}
@@ -89,4 +106,16 @@ func memTotal() string {
 		}
 	}
 	return "?"
+}
+
+func isInt(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
