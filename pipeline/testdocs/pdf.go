@@ -38,7 +38,7 @@ func PDF(text string) []byte {
 			fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5+2*i),
 			fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", content.Len(), content.String()))
 	}
-	return writePDF(objs)
+	return WritePDF(objs, "")
 }
 
 // ImagePDF returns a one-page A4 PDF without a text layer that shows a
@@ -46,19 +46,20 @@ func PDF(text string) []byte {
 // DeviceRGB.
 func ImagePDF(jpeg []byte, width, height int, colorSpace string) []byte {
 	content := "q 595 0 0 842 0 0 cm /Im0 Do Q"
-	return writePDF([]string{
+	return WritePDF([]string{
 		"<< /Type /Catalog /Pages 2 0 R >>",
 		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>",
 		fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /%s /BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n%s\nendstream",
 			width, height, colorSpace, len(jpeg), jpeg),
 		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
-	})
+	}, "")
 }
 
-// writePDF writes objects numbered from 1 (the first the catalog) with a
-// correct cross-reference table.
-func writePDF(objs []string) []byte {
+// WritePDF writes objects numbered from 1 (the first the catalog) with a
+// correct cross-reference table; trailer adds entries to the trailer
+// dictionary (say "/ID [...] /Encrypt 9 0 R").
+func WritePDF(objs []string, trailer string) []byte {
 	var out bytes.Buffer
 	out.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
 	offsets := make([]int, len(objs))
@@ -71,7 +72,10 @@ func writePDF(objs []string) []byte {
 	for _, off := range offsets {
 		fmt.Fprintf(&out, "%010d 00000 n \n", off)
 	}
-	fmt.Fprintf(&out, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
+	if trailer != "" {
+		trailer += " "
+	}
+	fmt.Fprintf(&out, "trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, trailer, xref)
 	return out.Bytes()
 }
 

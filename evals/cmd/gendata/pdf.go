@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/md5"
 	"crypto/rc4"
 	"encoding/binary"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/docflow/docflow/pipeline/testdocs"
 	"golang.org/x/text/encoding/charmap"
 )
 
@@ -100,20 +100,7 @@ func (d pdfDoc) bytes() []byte {
 		objs = append(objs, encrypt)
 		trailer += fmt.Sprintf(" /Encrypt %d 0 R", len(objs))
 	}
-	var out bytes.Buffer
-	out.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-	offsets := make([]int, len(objs))
-	for i, o := range objs {
-		offsets[i] = out.Len()
-		fmt.Fprintf(&out, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := out.Len()
-	fmt.Fprintf(&out, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&out, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&out, "trailer\n<< /Size %d /Root 1 0 R %s >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, trailer, xref)
-	return out.Bytes()
+	return testdocs.WritePDF(objs, trailer)
 }
 
 // pad32 is the padding string of the PDF standard security handler.
