@@ -51,6 +51,8 @@ type envOptions struct {
 	// pool is a migrated PostgreSQL database to use instead of a fresh
 	// one on the shared server (a private server the test stops).
 	pool *pgxpool.Pool
+	// requestTimeout bounds each request (api.WithRequestTimeout).
+	requestTimeout time.Duration
 }
 
 func setup(t testing.TB, opts envOptions) *env {
@@ -59,7 +61,7 @@ func setup(t testing.TB, opts envOptions) *env {
 		LLMQueue: opts.llmQueue, Similarity: opts.similarity, NoWorkers: opts.noWorkers, Pool: opts.pool})
 	e := &env{t: t, stack: st, pool: st.Pool, records: st.Records, dataDir: st.DataDir,
 		svc: st.Service, store: st.Store, river: st.River}
-	e.server = httptest.NewServer(api.New(e.svc, e.store, api.WithSummaries(e.records), api.WithMailboxes(e.store), api.WithInboundAddresses(e.store, "in.docflow.test"), api.WithKeys(e.store)))
+	e.server = httptest.NewServer(api.New(e.svc, e.store, api.WithSummaries(e.records), api.WithMailboxes(e.store), api.WithInboundAddresses(e.store, "in.docflow.test"), api.WithKeys(e.store), api.WithRequestTimeout(opts.requestTimeout)))
 	t.Cleanup(e.server.Close)
 	e.client = &http.Client{Transport: contractChecker(t, http.DefaultTransport), Timeout: 30 * time.Second}
 	return e

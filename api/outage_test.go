@@ -11,8 +11,10 @@ import (
 
 	"github.com/docflow/docflow/api"
 	"github.com/docflow/docflow/pipeline/testdocs"
+	"github.com/docflow/docflow/storage/dbtest"
 	"github.com/docflow/docflow/storage/pgtest"
 	"github.com/docflow/docflow/storage/postgres"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // TestPostgresOutageAnswers503 stops a private PostgreSQL under a running
@@ -97,5 +99,50 @@ func TestPostgresOutageAnswers503(t *testing.T) {
 	}
 	if st := e.upload(tn.uploader, "c.txt", contract, &doc); st != http.StatusAccepted || doc.ID == "" {
 		t.Fatalf("upload after the restart: %d %+v", st, doc)
+	}
+}
+
+// TestExhaustedPoolAnswers503: with every PostgreSQL connection of the
+// pool held (as by requests stuck on a server that stopped answering), a
+// request waits its request timeout and answers 503 unavailable with
+// Retry-After instead of hanging or answering 500; it answers 200 again
+// once a connection is free.
+func TestExhaustedPoolAnswers503(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cfg := dbtest.Postgres(t).Config().Copy()
+	cfg.MaxConns = 1
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	e := setup(t, envOptions{pool: pool, noWorkers: true, requestTimeout: 300 * time.Millisecond})
+	tn := e.tenant("Busy")
+	var list any
+	if st := e.getJSON("/v1/documents", tn.uploader, &list); st != http.StatusOK {
+		t.Fatalf("before: %d", st)
+	}
+	held, err := pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, e.server.URL+"/v1/documents", nil)
+	req.Header.Set("Authorization", "Bearer "+tn.uploader)
+	resp, err := e.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var p api.Problem
+	_ = json.Unmarshal(b, &p)
+	if resp.StatusCode != http.StatusServiceUnavailable || p.Code != "unavailable" || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("with no free connection: %d %s (Retry-After %q), want 503 unavailable with Retry-After",
+			resp.StatusCode, b, resp.Header.Get("Retry-After"))
+	}
+	held.Release()
+	if st := e.getJSON("/v1/documents", tn.uploader, &list); st != http.StatusOK {
+		t.Errorf("with the connection free again: %d", st)
 	}
 }

@@ -55,7 +55,13 @@ func writeProblem(c *gin.Context, err error) {
 		p.Detail = ref.Message
 		p.DocumentID = c.GetString("refused_document_id")
 	}
-	if status >= 500 {
+	switch {
+	case status == http.StatusServiceUnavailable:
+		// An outage the client is asked to wait out: the operator sees it
+		// in the readiness probe and the backing service's own alerts.
+		slog.Warn("request deferred", "path", c.Request.URL.Path, "err", err)
+		p.Detail = "a backing service is unavailable; retry after the Retry-After delay"
+	case status >= 500:
 		slog.Error("request failed", "path", c.Request.URL.Path, "err", err)
 		p.Detail = "an internal error occurred; it has been logged"
 	}

@@ -8,6 +8,7 @@ import (
 	"context"
 	_ "embed"
 	"net/http"
+	"time"
 
 	"github.com/docflow/docflow/authz"
 	"github.com/docflow/docflow/pipeline"
@@ -38,6 +39,8 @@ type Server struct {
 	limiter       *ratelimit.Limiter
 	webhooks      Webhooks
 	ready         http.Handler
+	// requestTimeout bounds a /v1 request (WithRequestTimeout).
+	requestTimeout time.Duration
 }
 
 // New returns the HTTP handler of the API.
@@ -64,7 +67,7 @@ func (s *Server) routes(r *gin.Engine) {
 	r.GET("/readyz", s.readyz)
 	r.GET("/v1/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openapiYAML) })
 
-	v1 := r.Group("/v1", s.authenticate, s.rateLimit)
+	v1 := r.Group("/v1", s.deadline, s.authenticate, s.rateLimit)
 	v1.POST("/documents", allow(authz.DocumentUpload), requireContentType("multipart/form-data"), handle(s.uploadDocument))
 	v1.GET("/documents", allow(authz.DocumentRead), handle(s.listDocuments))
 	v1.GET("/documents/:id", allow(authz.DocumentRead), handle(s.getDocument))

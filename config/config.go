@@ -99,6 +99,12 @@ type Ops struct {
 	// SIGTERM before they are cancelled and handed back to the queue
 	// (DOCFLOW_SHUTDOWN_TIMEOUT, default 30s).
 	ShutdownTimeout time.Duration
+	// RequestTimeout bounds an API request's wait for the databases
+	// (a pool with no free connection, a server that does not answer):
+	// past it the request answers 503 with Retry-After instead of hanging.
+	// An upload gets ten times as long, for its body on slow links
+	// (DOCFLOW_REQUEST_TIMEOUT, default 30s; 0 turns the bound off).
+	RequestTimeout time.Duration
 }
 
 // OIDC configures single sign-on through one OpenID Connect provider.
@@ -217,6 +223,8 @@ const (
 	DefaultOutageMaxAge   = 24 * time.Hour
 	// DefaultShutdownTimeout is how long running jobs get to finish on SIGTERM.
 	DefaultShutdownTimeout = 30 * time.Second
+	// DefaultRequestTimeout bounds an API request (Ops.RequestTimeout).
+	DefaultRequestTimeout = 30 * time.Second
 )
 
 // Load reads the configuration from the environment.
@@ -322,6 +330,10 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	st := get("DOCFLOW_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout.String())
 	if c.Ops.ShutdownTimeout, err = time.ParseDuration(st); err != nil {
 		errs = append(errs, fmt.Sprintf("DOCFLOW_SHUTDOWN_TIMEOUT must be a duration such as 30s, not %q", st))
+	}
+	rt := get("DOCFLOW_REQUEST_TIMEOUT", DefaultRequestTimeout.String())
+	if c.Ops.RequestTimeout, err = time.ParseDuration(rt); err != nil || c.Ops.RequestTimeout < 0 {
+		errs = append(errs, fmt.Sprintf("DOCFLOW_REQUEST_TIMEOUT must be a duration such as 30s (0: no bound), not %q", rt))
 	}
 	if len(errs) > 0 {
 		return c, fmt.Errorf("config: %s", strings.Join(errs, "; "))

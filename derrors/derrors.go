@@ -151,6 +151,11 @@ func ToStatus(err error) (int, string) {
 		return http.StatusUnprocessableEntity, r.Code
 	}
 	err = Classify(err)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		// A request that waited out its time (WithRequestTimeout), or whose
+		// client left, waited for a database: the client may retry.
+		return http.StatusServiceUnavailable, "unavailable"
+	}
 	for _, e := range codes {
 		if errors.Is(err, e.err) {
 			return e.status, e.code

@@ -214,30 +214,44 @@ func (s *Service) RevalidateWaiting(ctx context.Context, tenantID, contractDocID
 		return err
 	}
 	key := ContractKey(contract.Fields.Contract.ContractNumber)
-	waiting, err := s.Store.WaitingForContract(ctx, tenantID, key)
-	if err != nil {
-		return err
-	}
 	settings, err := s.Store.TenantSettings(ctx, tenantID)
 	if err != nil {
 		return err
 	}
 	policy := settings.PolicyOr(s.Policy)
-	for _, d := range waiting {
-		if d.Fields.Timesheet == nil || ContractKey(d.Fields.Timesheet.ContractNumber) != key {
-			continue
-		}
-		textFindings := textIssues(d.Issues)
-		issues, err := s.Analyzer.Validator.Validate(ctx, ValidationInput{Type: d.Type, Fields: d.Fields,
-			Contracts: s.Records.ContractLookup(tenantID), Rules: settings.Rules})
+	// The store lists the waiting timesheets a batch at a time; each one
+	// revalidated leaves the list, so the loop ends with a batch that
+	// holds none not seen before.
+	seen := map[string]bool{}
+	for {
+		waiting, err := s.Store.WaitingForContract(ctx, tenantID, key)
 		if err != nil {
 			return err
 		}
-		d.Issues = append(issues, textFindings...)
-		reasons := policy.ReviewReasons(d.ID, d.Type, d.Issues)
-		if err := s.Store.Revalidated(ctx, d, reasons, len(reasons) == 0); err != nil {
-			return err
+		fresh := 0
+		for _, d := range waiting {
+			if seen[d.ID] {
+				continue
+			}
+			seen[d.ID] = true
+			fresh++
+			if d.Fields.Timesheet == nil || ContractKey(d.Fields.Timesheet.ContractNumber) != key {
+				continue
+			}
+			textFindings := textIssues(d.Issues)
+			issues, err := s.Analyzer.Validator.Validate(ctx, ValidationInput{Type: d.Type, Fields: d.Fields,
+				Contracts: s.Records.ContractLookup(tenantID), Rules: settings.Rules})
+			if err != nil {
+				return err
+			}
+			d.Issues = append(issues, textFindings...)
+			reasons := policy.ReviewReasons(d.ID, d.Type, d.Issues)
+			if err := s.Store.Revalidated(ctx, d, reasons, len(reasons) == 0); err != nil {
+				return err
+			}
+		}
+		if fresh == 0 {
+			return nil
 		}
 	}
-	return nil
 }

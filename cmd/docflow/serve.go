@@ -119,7 +119,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	mux.Handle("/metrics", m.Handler(cfg.Ops.MetricsToken))
-	mux.Handle("/", api.New(a.svc, a.store, api.WithReadiness(ready), api.WithSummaries(mariadb.New(a.mdb)), api.WithMailboxes(a.store), api.WithInboundAddresses(a.store, cfg.SMTP.Domain), api.WithKeys(a.store),
+	mux.Handle("/", api.New(a.svc, a.store, api.WithReadiness(ready), api.WithSummaries(mariadb.New(a.mdb)), api.WithMailboxes(a.store), api.WithInboundAddresses(a.store, cfg.SMTP.Domain), api.WithKeys(a.store), api.WithRequestTimeout(cfg.Ops.RequestTimeout),
 		api.WithRateLimit(&ratelimit.Limiter{PerKey: ratelimit.Limit{Rate: cfg.RateLimit.PerKey, Burst: int(2 * cfg.RateLimit.PerKey)},
 			PerTenant: ratelimit.Limit{Rate: cfg.RateLimit.PerTenant, Burst: int(2 * cfg.RateLimit.PerTenant)}})))
 	if cfg.SMTP.Addr != "" {

@@ -198,6 +198,9 @@ func (s *Store) SaveOutcome(ctx context.Context, o pipeline.Outcome) error {
 			if err := s.openReview(ctx, tx, *o.Review); err != nil {
 				return err
 			}
+			if err := s.timesheetWaits(ctx, tx, d, o.Review.Reasons); err != nil {
+				return err
+			}
 		}
 		for _, c := range o.Children {
 			if err := insertDocument(ctx, tx, c); err != nil {
@@ -284,8 +287,8 @@ func (s *Store) MarkCommitted(ctx context.Context, tenantID, id string, at time.
 	})
 }
 
-// committed audits a commit and, for a contract, enqueues the re-validation
-// of the timesheets that wait for it.
+// committed audits a commit and, for a contract that timesheets wait for,
+// enqueues their re-validation.
 func (s *Store) committed(ctx context.Context, tx pgx.Tx, tenantID, id string, t pipeline.DocumentType) error {
 	if err := s.audit(ctx, tx, pipeline.AuditEntry{TenantID: tenantID, Actor: "pipeline", Action: "document.committed", DocumentID: id}); err != nil {
 		return err
@@ -293,7 +296,7 @@ func (s *Store) committed(ctx context.Context, tx pgx.Tx, tenantID, id string, t
 	if t != pipeline.TypeContract {
 		return nil
 	}
-	return s.queue.EnqueueTx(ctx, tx, pipeline.Job{Kind: pipeline.JobRevalidate, TenantID: tenantID, DocumentID: id})
+	return s.contractCommitted(ctx, tx, tenantID, id)
 }
 
 func nonNil(m map[string]float64) map[string]float64 {

@@ -8,9 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/docflow/docflow/keyring"
+	"time"
 
 	"github.com/docflow/docflow/derrors"
+	"github.com/docflow/docflow/keyring"
 	"github.com/docflow/docflow/pipeline"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -42,7 +43,17 @@ func (s *Store) SetKeyring(k *keyring.Keyring) { s.keys = k }
 
 // Open connects to PostgreSQL and checks the connection.
 func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
-	pool, err := pgxpool.New(ctx, url)
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		// A server that does not answer (not one that refuses) would hold
+		// each new connection for the kernel's TCP timeout, minutes: an
+		// outage then looks like a hang. connect_timeout in the URL wins.
+		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
@@ -52,6 +63,10 @@ func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	}
 	return pool, nil
 }
+
+// DefaultConnectTimeout bounds a new connection's set-up when the URL has
+// no connect_timeout.
+const DefaultConnectTimeout = 5 * time.Second
 
 // WithTx runs fn in one transaction, committed when fn returns nil.
 func WithTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) error {

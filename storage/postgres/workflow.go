@@ -3,22 +3,97 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/docflow/docflow/pipeline"
 	"github.com/jackc/pgx/v5"
 )
 
+// waitingReason is the review reason of a timesheet that waits for its
+// contract (validate.CodeTimesheetUnknownContract).
+const waitingReason = "timesheet.unknown_contract"
+
+// contractKeySQL is pipeline.ContractKey in SQL, over a fields column; the
+// indexes documents_waiting_contract and documents_committed_contract are
+// on it.
+const contractKeySQL = `upper(translate(%s.fields->>'contract_number', E' .-\t\u00a0\u2010\u2011\u2013', ''))`
+
+// lockContractKey serialises, until tx ends, the transactions that commit
+// a contract of this key and those that put a timesheet of this key in
+// review waiting for it: each then sees what the other committed, so a
+// timesheet can't enter review unseen while its contract commits.
+func lockContractKey(ctx context.Context, tx pgx.Tx, tenantID, key string) error {
+	_, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, hashtext($2 || '/' || $3))", contractKeyLockClass, tenantID, key)
+	return err
+}
+
+// contractKeyLockClass is the first key of lockContractKey's advisory
+// locks, which keeps them apart from any other use of advisory locks.
+const contractKeyLockClass int32 = 0x646f6366 // "docf"
+
+// contractCommitted enqueues the re-validation of the timesheets that wait
+// for the just committed contract id, if any waits: a contract no
+// timesheet waits for costs no job.
+func (s *Store) contractCommitted(ctx context.Context, tx pgx.Tx, tenantID, id string) error {
+	var key string
+	err := tx.QueryRow(ctx, "SELECT coalesce("+fmt.Sprintf(contractKeySQL, "d")+", '') FROM documents d WHERE d.tenant_id = $1 AND d.id = $2",
+		tenantID, id).Scan(&key)
+	if err != nil || key == "" {
+		return err
+	}
+	if err := lockContractKey(ctx, tx, tenantID, key); err != nil {
+		return err
+	}
+	var waits bool
+	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM documents d WHERE "+waitingWhere+")", tenantID, key, waitingReason).Scan(&waits); err != nil || !waits {
+		return err
+	}
+	return s.queue.EnqueueTx(ctx, tx, pipeline.Job{Kind: pipeline.JobRevalidate, TenantID: tenantID, DocumentID: id})
+}
+
+// timesheetWaits is contractCommitted's other half, for a timesheet that
+// goes to review waiting for its contract: if the contract was committed
+// meanwhile (after the rules looked for it, before this transaction), the
+// re-validation is enqueued here.
+func (s *Store) timesheetWaits(ctx context.Context, tx pgx.Tx, d pipeline.Document, reasons []string) error {
+	if d.Type != pipeline.TypeTimesheet || d.Fields.Timesheet == nil || !slices.Contains(reasons, waitingReason) {
+		return nil
+	}
+	key := pipeline.ContractKey(d.Fields.Timesheet.ContractNumber)
+	if key == "" {
+		return nil
+	}
+	if err := lockContractKey(ctx, tx, d.TenantID, key); err != nil {
+		return err
+	}
+	var contractID string
+	err := tx.QueryRow(ctx, `SELECT c.id::text FROM documents c WHERE c.tenant_id = $1 AND c.document_type = 'contract'
+		AND c.status = 'committed' AND `+fmt.Sprintf(contractKeySQL, "c")+` = $2 ORDER BY c.committed_at DESC LIMIT 1`,
+		d.TenantID, key).Scan(&contractID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.queue.EnqueueTx(ctx, tx, pipeline.Job{Kind: pipeline.JobRevalidate, TenantID: d.TenantID, DocumentID: contractID})
+}
+
+// waitingWhere selects the tenant's ($1) timesheets in review whose open
+// task waits ($3) for the contract of key $2.
+var waitingWhere = `d.tenant_id = $1 AND d.status = 'in_review' AND d.document_type = 'timesheet'
+	AND ` + fmt.Sprintf(contractKeySQL, "d") + ` = $2
+	AND EXISTS (SELECT 1 FROM review_tasks t WHERE t.document_id = d.id AND t.status IN ('pending', 'claimed')
+		AND $3 = ANY(t.reasons))`
+
 // WaitingForContract lists the tenant's timesheets in review whose open
-// task waits for the contract of this key (pipeline.ContractKey; the
-// expression below is its, and index documents_waiting_contract's).
+// task waits for the contract of this key (pipeline.ContractKey).
 func (s *Store) WaitingForContract(ctx context.Context, tenantID, contractKey string) ([]pipeline.Document, error) {
-	rows, err := s.pool.Query(ctx, "SELECT "+documentColumns+" "+documentFrom+`
-		WHERE d.tenant_id = $1 AND d.status = 'in_review' AND d.document_type = 'timesheet'
-		AND upper(translate(d.fields->>'contract_number', E' .-\t\u00a0\u2010\u2011\u2013', '')) = $2
-		AND EXISTS (SELECT 1 FROM review_tasks t WHERE t.document_id = d.id AND t.status IN ('pending', 'claimed')
-			AND 'timesheet.unknown_contract' = ANY(t.reasons))
-		ORDER BY d.received_at LIMIT 1000`, tenantID, contractKey)
+	rows, err := s.pool.Query(ctx, "SELECT "+documentColumns+" "+documentFrom+" WHERE "+waitingWhere+`
+		ORDER BY d.received_at LIMIT 1000`, tenantID, contractKey, waitingReason)
 	if err != nil {
 		return nil, err
 	}
