@@ -159,6 +159,13 @@ func (s *Service) process(ctx context.Context, doc Document) error {
 		s.Observer.Analysed(a)
 	}
 	if err != nil {
+		if run, ok := SpentRun(err); ok {
+			// The document waits or fails, but what the model read of
+			// it is paid for: the tenant's budget counts it.
+			if serr := s.Store.SaveAbandonedRun(ctx, doc, run); serr != nil {
+				return errors.Join(err, serr)
+			}
+		}
 		return err
 	}
 	doc.Type, doc.TypeScore, doc.Format, doc.Timings = a.Type, a.TypeScore, a.Format, a.Timings

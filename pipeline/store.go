@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -53,6 +54,27 @@ type ExtractionRun struct {
 	CostEstimate float64
 	// CacheHit is true when the model's answer came from the cache.
 	CacheHit bool
+}
+
+// Spent returns the tokens the run cost.
+func (r ExtractionRun) Spent() int { return r.InputTokens + r.OutputTokens }
+
+// SpentError is a failed extraction that had spent tokens (SpentRun).
+type SpentError struct {
+	Run ExtractionRun
+	Err error
+}
+
+func (e *SpentError) Error() string { return e.Err.Error() }
+func (e *SpentError) Unwrap() error { return e.Err }
+
+// SpentRun returns the run of a failed extraction that spent tokens.
+func SpentRun(err error) (ExtractionRun, bool) {
+	var se *SpentError
+	if errors.As(err, &se) && se.Run.Spent() > 0 {
+		return se.Run, true
+	}
+	return ExtractionRun{}, false
 }
 
 // Decision is a reviewer's approval or rejection of a review task.
@@ -118,8 +140,14 @@ type Store interface {
 	// enqueues the commit, in one transaction.
 	Revalidated(ctx context.Context, d Document, reasons []string, commit bool) error
 	Corrections(ctx context.Context, tenantID string) ([]Correction, error)
-	// TokensUsedSince sums the model tokens of the tenant's extraction runs.
+	// TokensUsedSince sums the model tokens of the tenant's extraction
+	// runs, abandoned ones included.
 	TokensUsedSince(ctx context.Context, tenantID string, since time.Time) (int64, error)
+	// SaveAbandonedRun records the tokens that a model call spent on a
+	// document before the call failed (the first parts of a long document
+	// whose later part met an outage): the document will be read again,
+	// and its budget must count what was spent.
+	SaveAbandonedRun(ctx context.Context, d Document, run ExtractionRun) error
 	// Decide records a decision, its audit entry and (on approval) the
 	// commit job in one transaction.
 	Decide(ctx context.Context, d Decision) error

@@ -80,7 +80,7 @@ func modelAnalyzer(cfg config.Config, backend llm.Backend, cache llm.Cache, exam
 		maxWait = -1 // DOCFLOW_LLM_MAX_WAIT=0: fall back to the rules at once
 	}
 	an.Extractor = &crosscheck.Extractor{Rules: rules.New(), Mode: mode, LLM: model, MaxWait: maxWait,
-		Breaker: &crosscheck.Breaker{Threshold: 5, Cooldown: 30 * time.Second}}
+		Breaker: &crosscheck.Breaker{Threshold: 5, Cooldown: 30 * time.Second, Name: cfg.LLM.Provider + "/" + cfg.LLM.Model}}
 	return an
 }
 
@@ -135,6 +135,10 @@ func openApp(ctx context.Context, cfg config.Config, workers int) (*app, error) 
 	if err != nil {
 		a.Close()
 		return nil, err
+	}
+	if cc, ok := analyzer.Extractor.(*crosscheck.Extractor); ok && cc.Breaker != nil {
+		// Every process of the deployment shares the provider's breaker.
+		cc.Breaker.State = postgres.NewBreakerState(pool)
 	}
 	analyzer.Classifier = &similarity.Classifier{Base: analyzer.Classifier, Index: index}
 	a.svc = &pipeline.Service{

@@ -130,27 +130,47 @@ func (e *Extractor) ExtractMetered(ctx context.Context, t pipeline.DocumentType,
 	model, run, err := e.askModel(ctx, t, c)
 	if err != nil {
 		e.Breaker.Failure(err)
-		if errors.Is(err, derrors.Permanent) {
-			// The model cannot answer this document (invalid answers after
-			// a repair, a refused request): a person checks the rules' work.
-			slog.Warn("model failed, rules' fields sent to review", "extractor", e.LLM.Name(), "err", err)
-			run.Extractor = e.Rules.Name()
-			return distrust(mode, rules, "the model gave no usable answer"), run, nil
+		f, r, err := e.failed(ctx, mode, t, rules, rulesRun, run, err)
+		switch {
+		case run.Spent() == 0 || r.Spent() > 0:
+		case err != nil:
+			// The parts read before the failure cost tokens that no
+			// outcome records: the error carries them to the store.
+			err = &pipeline.SpentError{Run: run, Err: err}
+		default:
+			// The rules' fields are kept; the tokens spent are counted
+			// with them.
+			r.Model, r.InputTokens, r.OutputTokens, r.CostEstimate = run.Model, run.InputTokens, run.OutputTokens, run.CostEstimate
 		}
-		if errors.Is(err, derrors.Transient) {
-			var hint time.Duration
-			var rl *derrors.RateLimited
-			if errors.As(err, &rl) {
-				hint = rl.RetryAfter
-			}
-			return e.unavailable(ctx, mode, t, rules, rulesRun, err, hint)
-		}
-		return pipeline.Fields{}, run, fmt.Errorf("llm: %w", err)
+		return f, r, err
 	}
 	e.Breaker.Success()
 	run.Extractor = e.Name()
 	merged, err := Merge(t, rules, model, c.Text)
 	return merged, run, err
+}
+
+// failed decides for a document whose model call (run) failed: a
+// permanent failure sends the rules' work to review, a transient one makes
+// the document wait (unavailable), anything else is the stage's error.
+func (e *Extractor) failed(ctx context.Context, mode Mode, t pipeline.DocumentType, rules pipeline.Fields,
+	rulesRun, run pipeline.ExtractionRun, err error) (pipeline.Fields, pipeline.ExtractionRun, error) {
+	if errors.Is(err, derrors.Permanent) {
+		// The model cannot answer this document (invalid answers after a
+		// repair, a refused request): a person checks the rules' work.
+		slog.Warn("model failed, rules' fields sent to review", "extractor", e.LLM.Name(), "err", err)
+		run.Extractor = e.Rules.Name()
+		return distrust(mode, rules, "the model gave no usable answer"), run, nil
+	}
+	if errors.Is(err, derrors.Transient) {
+		var hint time.Duration
+		var rl *derrors.RateLimited
+		if errors.As(err, &rl) {
+			hint = rl.RetryAfter
+		}
+		return e.unavailable(ctx, mode, t, rules, rulesRun, err, hint)
+	}
+	return pipeline.Fields{}, run, fmt.Errorf("llm: %w", err)
 }
 
 func (e *Extractor) now() time.Time {

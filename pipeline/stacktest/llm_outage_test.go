@@ -223,3 +223,57 @@ func TestModelOutageFallbackConfidentCommits(t *testing.T) {
 		t.Errorf("the incomplete document: %s after %d calls since the recovery, sources %+v", d.Status, s.p.CountSince(recovery), d.Fields.Sources)
 	}
 }
+
+// TestModelOutageMidDocumentKeepsSpentTokens: a long document is read in
+// parts; the provider answers the first and fails on the next, so the
+// document waits. The first part's tokens are recorded as an abandoned
+// run (the tenant's budget counts them) and, once the provider is back,
+// the document is read and committed with one run that produced its
+// fields.
+func TestModelOutageMidDocumentKeepsSpentTokens(t *testing.T) {
+	t.Parallel()
+	s := newModelStack(t, crosscheck.Always, 10*time.Minute)
+	s.ex.LLM.(*llm.Extractor).MaxChars = 300
+	var calls atomic.Int64
+	var recovery atomic.Pointer[time.Time]
+	s.p.Answer(func(req map[string]any) llmtest.Reply {
+		if n := calls.Add(1); n > 1 && recovery.Load() == nil {
+			return llmtest.Reply{Status: http.StatusInternalServerError}
+		}
+		msgs := llmtest.Messages(req)
+		doc, _ := msgs[len(msgs)-1]["content"].(string)
+		num := "null"
+		if m := number.FindString(doc); m != "" {
+			num = fmt.Sprintf("%q", m)
+		}
+		return llmtest.Reply{Content: fmt.Sprintf(`{"contract_number": %s, "agency_name": "Intérim Plus Lyon",
+			"agency_siret": "73282932000074", "client_name": "Boulangeries Martin SAS", "client_siret": "55210055400013",
+			"worker_name": "Élodie Lefèvre", "job_title": "Cariste", "start_date": "2026-03-02", "end_date": "2026-04-30",
+			"hourly_rate": 13.45, "weekly_hours": 35, "work_location": "Villeurbanne", "reason": "temporary_increase",
+			"possible_prompt_injection": false}`, num)}
+	})
+	ids := s.upload(t, 1, 900, nil)
+	abandoned := `SELECT count(*) FROM extraction_runs WHERE document_id = $1 AND outcome = 'abandoned' AND input_tokens >= 812`
+	for deadline := time.Now().Add(60 * time.Second); s.count(t, abandoned, ids[0]) == 0; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no abandoned run with the first part's tokens after %d calls", calls.Load())
+		}
+	}
+	now := time.Now()
+	recovery.Store(&now)
+	d := s.wait(t, ids, 90*time.Second)[0]
+	if d.Status != pipeline.StatusCommitted {
+		t.Fatalf("document %s, issues %+v", d.Status, d.Issues)
+	}
+	if n := s.count(t, `SELECT count(*) FROM extraction_runs WHERE document_id = $1 AND outcome = 'used' AND extractor = $2`, ids[0], s.ex.Name()); n != 1 {
+		t.Errorf("%d runs that produced the fields, want 1", n)
+	}
+	spent := s.count(t, `SELECT sum(input_tokens + output_tokens) FROM extraction_runs WHERE document_id = $1`, ids[0])
+	used, err := s.Store.TokensUsedSince(context.Background(), s.tenant, time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls.Load() < 3 || int64(spent) != used || used < 3*907 {
+		t.Errorf("%d calls; tokens recorded %d, counted in the budget %d; want every answered call's 907 counted", calls.Load(), spent, used)
+	}
+}

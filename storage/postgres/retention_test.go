@@ -34,13 +34,8 @@ func waitStatus(t *testing.T, st *stacktest.Stack, tenant, id string, want pipel
 func TestRetentionPurge(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := stacktest.New(t, stacktest.Options{})
-	tn, err := st.Store.CreateTenant(ctx, "Agence Oubli")
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := pipeline.Principal{KeyID: "admin", TenantID: tn.ID, Role: pipeline.RoleAdmin}
-	up := pipeline.Principal{KeyID: "up", TenantID: tn.ID, Role: pipeline.RoleUploader}
+	st, tenant, up := stackTenant(t, stacktest.Options{}, "Agence Oubli")
+	admin := pipeline.Principal{KeyID: "admin", TenantID: tenant, Role: pipeline.RoleAdmin}
 	if err := st.Service.UpdateSettings(ctx, admin, pipeline.TenantSettings{RetentionDays: -1}); err == nil {
 		t.Error("a negative retention was accepted")
 	}
@@ -56,7 +51,7 @@ func TestRetentionPurge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	old = waitStatus(t, st, tn.ID, old.ID, pipeline.StatusCommitted)
+	old = waitStatus(t, st, tenant, old.ID, pipeline.StatusCommitted)
 	// In review when the period ends: kept until it is decided.
 	bad := testdocs.ValidContract("CM-2026-011002")
 	bad.HourlyRate = testdocs.Num(9.5)
@@ -64,24 +59,24 @@ func TestRetentionPurge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitStatus(t, st, tn.ID, pending.ID, pipeline.StatusInReview)
+	waitStatus(t, st, tenant, pending.ID, pipeline.StatusInReview)
 	clock = start.AddDate(0, 0, 35)
 	recent, _, err := st.Service.Upload(ctx, up, "récent.txt", strings.NewReader(testdocs.Contract(testdocs.ValidContract("CM-2026-011003"))))
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitStatus(t, st, tn.ID, recent.ID, pipeline.StatusCommitted)
+	waitStatus(t, st, tenant, recent.ID, pipeline.StatusCommitted)
 
 	auditBefore := count(t, st, "SELECT count(*) FROM audit_log")
 	clock = start.AddDate(0, 0, 40)
-	res, err := st.Service.Purge(ctx, tn.ID)
+	res, err := st.Service.Purge(ctx, tenant)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Documents != 1 || res.Files != 1 {
 		t.Fatalf("purge = %+v, want the old document and its file", res)
 	}
-	got, err := st.Store.Document(ctx, tn.ID, old.ID)
+	got, err := st.Store.Document(ctx, tenant, old.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +105,7 @@ func TestRetentionPurge(t *testing.T) {
 		t.Errorf("%d purge entries", n)
 	}
 	for _, id := range []string{pending.ID, recent.ID} {
-		if d, _ := st.Store.Document(ctx, tn.ID, id); d.FileName == "purged" {
+		if d, _ := st.Store.Document(ctx, tenant, id); d.FileName == "purged" {
 			t.Errorf("document %s (%s) was purged", id, d.Status)
 		}
 	}
@@ -126,7 +121,7 @@ func TestRetentionPurge(t *testing.T) {
 	if err != nil || !created || again.ID == old.ID {
 		t.Errorf("upload after purge = %s created %v, %v", again.ID, created, err)
 	}
-	if res, err := st.Service.Purge(ctx, tn.ID); err != nil || res.Documents != 0 {
+	if res, err := st.Service.Purge(ctx, tenant); err != nil || res.Documents != 0 {
 		t.Errorf("second purge = %+v, %v", res, err)
 	}
 }

@@ -36,6 +36,18 @@ func (noContracts) CommittedContract(context.Context, string) (*pipeline.Contrac
 	return nil, nil
 }
 
+// stackTenant starts a stack (o) with one tenant, and returns them with
+// the tenant's uploader.
+func stackTenant(t *testing.T, o stacktest.Options, name string) (*stacktest.Stack, string, pipeline.Principal) {
+	t.Helper()
+	st := stacktest.New(t, o)
+	tn, err := st.Store.CreateTenant(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, tn.ID, pipeline.Principal{KeyID: "up", TenantID: tn.ID, Role: pipeline.RoleUploader}
+}
+
 func upload(t *testing.T, st *stacktest.Stack, p pipeline.Principal, name, text string) string {
 	t.Helper()
 	d, _, err := st.Service.Upload(context.Background(), p, name, strings.NewReader(text))
@@ -53,29 +65,23 @@ func revalidations(t *testing.T, st *stacktest.Stack, tenantID string) int {
 
 func TestContractQueuesRevalidationOnlyWhenATimesheetWaits(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	st := stacktest.New(t, stacktest.Options{})
-	tn, err := st.Store.CreateTenant(ctx, "Agence Attente")
-	if err != nil {
-		t.Fatal(err)
-	}
-	up := pipeline.Principal{KeyID: "up", TenantID: tn.ID, Role: pipeline.RoleUploader}
+	st, tenant, up := stackTenant(t, stacktest.Options{}, "Agence Attente")
 
 	c1 := upload(t, st, up, "c1.txt", testdocs.Contract(testdocs.ValidContract("CM-2026-021001")))
-	waitStatus(t, st, tn.ID, c1, pipeline.StatusCommitted)
-	if n := revalidations(t, st, tn.ID); n != 0 {
+	waitStatus(t, st, tenant, c1, pipeline.StatusCommitted)
+	if n := revalidations(t, st, tenant); n != 0 {
 		t.Errorf("%d re-validation jobs for a contract no timesheet waits for, want 0", n)
 	}
 
 	ts := upload(t, st, up, "t.txt", testdocs.Timesheet(testdocs.ValidTimesheet("CM-2026-021002")))
-	d := waitStatus(t, st, tn.ID, ts, pipeline.StatusInReview)
+	d := waitStatus(t, st, tenant, ts, pipeline.StatusInReview)
 	if !hasCode(d.Issues, "timesheet.unknown_contract") {
 		t.Fatalf("timesheet issues %+v, want unknown_contract", d.Issues)
 	}
 	c2 := upload(t, st, up, "c2.txt", testdocs.Contract(testdocs.ValidContract("CM 2026 021002")))
-	waitStatus(t, st, tn.ID, c2, pipeline.StatusCommitted)
-	waitStatus(t, st, tn.ID, ts, pipeline.StatusCommitted)
-	if n := revalidations(t, st, tn.ID); n != 1 {
+	waitStatus(t, st, tenant, c2, pipeline.StatusCommitted)
+	waitStatus(t, st, tenant, ts, pipeline.StatusCommitted)
+	if n := revalidations(t, st, tenant); n != 1 {
 		t.Errorf("%d re-validation jobs, want 1 (for the contract a timesheet waited for)", n)
 	}
 }
@@ -85,28 +91,22 @@ func TestContractQueuesRevalidationOnlyWhenATimesheetWaits(t *testing.T) {
 // same instead of waiting for a person.
 func TestTimesheetEnteringReviewAfterItsContractCommitted(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	st := stacktest.New(t, stacktest.Options{Records: func(r pipeline.Records) pipeline.Records {
+	st, tenant, up := stackTenant(t, stacktest.Options{Records: func(r pipeline.Records) pipeline.Records {
 		return &lateRecords{Records: r}
-	}})
-	tn, err := st.Store.CreateTenant(ctx, "Agence Course")
-	if err != nil {
-		t.Fatal(err)
-	}
-	up := pipeline.Principal{KeyID: "up", TenantID: tn.ID, Role: pipeline.RoleUploader}
+	}}, "Agence Course")
 	c := upload(t, st, up, "c.txt", testdocs.Contract(testdocs.ValidContract("CM-2026-022001")))
-	waitStatus(t, st, tn.ID, c, pipeline.StatusCommitted)
+	waitStatus(t, st, tenant, c, pipeline.StatusCommitted)
 
 	recs := st.Service.Records.(*lateRecords)
 	recs.mu.Lock()
 	recs.hideNext = true // the next lookup, the timesheet's rules', finds nothing
 	recs.mu.Unlock()
 	ts := upload(t, st, up, "t.txt", testdocs.Timesheet(testdocs.ValidTimesheet("CM-2026-022001")))
-	d := waitStatus(t, st, tn.ID, ts, pipeline.StatusCommitted)
+	d := waitStatus(t, st, tenant, ts, pipeline.StatusCommitted)
 	if len(d.Issues) != 0 || d.Review == nil || d.Review.Status != pipeline.ReviewApproved {
 		t.Errorf("timesheet: issues %+v, review %+v; want revalidated clean and approved by the pipeline", d.Issues, d.Review)
 	}
-	if n := revalidations(t, st, tn.ID); n != 1 {
+	if n := revalidations(t, st, tenant); n != 1 {
 		t.Errorf("%d re-validation jobs, want 1", n)
 	}
 }

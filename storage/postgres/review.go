@@ -182,7 +182,7 @@ func (s *Store) Decide(ctx context.Context, dec pipeline.Decision) error {
 				SELECT $1, $2, $3, $4, $5, $6, $7, $8, coalesce(r.extractor, ''), coalesce(r.model, ''),
 					coalesce(r.prompt_id, ''), coalesce(r.prompt_hash, '')
 				FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT * FROM extraction_runs er WHERE er.document_id = $2
-					ORDER BY er.id DESC LIMIT 1) r ON true`,
+					AND er.outcome = 'used' ORDER BY er.id DESC LIMIT 1) r ON true`,
 				d.TenantID, d.ID, dec.ReviewID, c.Field, before, after, c.Actor, c.At); err != nil {
 				return err
 			}

@@ -172,8 +172,18 @@ func (s *Store) Corrections(ctx context.Context, tenantID string) ([]pipeline.Co
 	return out, rows.Err()
 }
 
+// SaveAbandonedRun records the tokens a failed model call spent on d.
+func (s *Store) SaveAbandonedRun(ctx context.Context, d pipeline.Document, run pipeline.ExtractionRun) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO extraction_runs (tenant_id, document_id, extractor, model, prompt_id,
+		prompt_hash, input_tokens, output_tokens, latency_ms, cost_estimate, fields, cache_hit, outcome)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '{}', false, 'abandoned')`,
+		d.TenantID, d.ID, run.Extractor, run.Model, run.PromptID, run.PromptHash, run.InputTokens, run.OutputTokens,
+		float64(run.Latency.Microseconds())/1000, run.CostEstimate)
+	return err
+}
+
 // TokensUsedSince sums the model tokens of the tenant's extraction runs
-// since a time.
+// since a time, abandoned ones included.
 func (s *Store) TokensUsedSince(ctx context.Context, tenantID string, since time.Time) (int64, error) {
 	var n int64
 	err := s.pool.QueryRow(ctx, `SELECT coalesce(sum(input_tokens + output_tokens), 0) FROM extraction_runs
