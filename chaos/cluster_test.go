@@ -12,9 +12,7 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
-	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
@@ -24,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docflow/docflow/cmd/docflow/proctest"
 	"github.com/docflow/docflow/keyring"
 	"github.com/docflow/docflow/pipeline/testdocs"
 	"github.com/docflow/docflow/storage/dbtest"
@@ -31,38 +30,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-var (
-	buildOnce sync.Once
-	builtBin  string
-	buildErr  error
-)
-
-// docflowBinary builds cmd/docflow once for the suite.
-func docflowBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "docflow-chaos-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		builtBin = filepath.Join(dir, "docflow")
-		if out, err := exec.Command("go", "build", "-o", builtBin, "github.com/docflow/docflow/cmd/docflow").CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return builtBin
-}
-
 // cluster is one docflow deployment of real processes on its own
 // databases: an API process, worker processes, and the test's own
 // connections to read what the databases hold.
 type cluster struct {
 	t       *testing.T
-	bin     string
 	env     map[string]string
 	key     []byte
 	pg      *pgxpool.Pool
@@ -70,10 +42,11 @@ type cluster struct {
 	tenant  string
 	apiKey  string
 	apiURL  string
-	api     *proc
+	api     *proctest.Proc
 	mu      sync.Mutex
-	workers []*proc
-	all     []*proc
+	workers []*proctest.Proc
+	all     []*proctest.Proc
+	killed  map[*proctest.Proc]bool // by the scenario (kill), not ended by themselves
 	started time.Time
 	events  []string
 }
@@ -86,6 +59,9 @@ type clusterOptions struct {
 	settings    map[string]string
 }
 
+// newCluster migrates the databases and makes a tenant and an uploader key;
+// at the end of the test it prints the processes' logs if the test failed
+// (dumpLogs) and then stops them (stopAll).
 func newCluster(t *testing.T, o clusterOptions) *cluster {
 	t.Helper()
 	if o.postgresURL == "" {
@@ -94,9 +70,10 @@ func newCluster(t *testing.T, o clusterOptions) *cluster {
 	if o.mariadbDSN == "" {
 		o.mariadbDSN = dbtest.MariaDBDSN(t)
 	}
+	proctest.Binary(t) // built before the run's clock starts
 	key := make([]byte, keyring.KeySize)
 	rand.Read(key)
-	c := &cluster{t: t, bin: docflowBinary(t), key: key, started: time.Now(), env: map[string]string{
+	c := &cluster{t: t, key: key, started: time.Now(), killed: map[*proctest.Proc]bool{}, env: map[string]string{
 		"DOCFLOW_POSTGRES_URL": o.postgresURL, "DOCFLOW_MARIADB_DSN": o.mariadbDSN,
 		"DOCFLOW_DATA_DIR": filepath.Join(t.TempDir(), "data"), "DOCFLOW_MASTER_KEY": base64.StdEncoding.EncodeToString(key),
 		"DOCFLOW_WORKERS": "4", "DOCFLOW_RESCUE_AFTER": "5s", "DOCFLOW_SHUTDOWN_TIMEOUT": "5s",
@@ -121,6 +98,7 @@ func newCluster(t *testing.T, o clusterOptions) *cluster {
 	}
 	t.Cleanup(func() { c.mdb.Close() })
 	t.Cleanup(c.stopAll)
+	t.Cleanup(c.dumpLogs)
 	return c
 }
 
@@ -133,18 +111,10 @@ func (c *cluster) note(format string, args ...any) {
 	c.t.Log(line)
 }
 
-func (c *cluster) environ(extra []string) []string {
-	env := os.Environ()
-	for k, v := range c.env {
-		env = append(env, k+"="+v)
-	}
-	return append(env, extra...)
-}
-
 func (c *cluster) cli(args ...string) []byte {
 	c.t.Helper()
-	cmd := exec.Command(c.bin, args...)
-	cmd.Env = c.environ(nil)
+	cmd := exec.Command(proctest.Binary(c.t), args...)
+	cmd.Env = proctest.Environ(c.env)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
@@ -161,52 +131,11 @@ func (c *cluster) cliJSON(v any, args ...string) {
 	}
 }
 
-// proc is a running docflow process.
-type proc struct {
-	name string
-	cmd  *exec.Cmd
-	done chan struct{}
-	err  error
-	logs *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func (p *proc) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-func (c *cluster) start(name string, extra []string, args ...string) *proc {
+// start starts docflow with args and extra settings (KEY=value); stopAll
+// stops it at the end of the test.
+func (c *cluster) start(name string, extra []string, args ...string) *proctest.Proc {
 	c.t.Helper()
-	cmd := exec.Command(c.bin, args...)
-	cmd.Env = c.environ(extra)
-	p := &proc{name: name, cmd: cmd, done: make(chan struct{}), logs: &syncBuffer{}}
-	cmd.Stdout, cmd.Stderr = p.logs, p.logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		c.t.Fatal(err)
-	}
-	go func() { p.err = cmd.Wait(); close(p.done) }()
+	p := proctest.Start(c.t, name, proctest.Environ(c.env, extra...), args...)
 	c.mu.Lock()
 	c.all = append(c.all, p)
 	c.mu.Unlock()
@@ -216,28 +145,17 @@ func (c *cluster) start(name string, extra []string, args ...string) *proc {
 // startAPI starts `serve --api-only` and waits for /healthz.
 func (c *cluster) startAPI() {
 	c.t.Helper()
-	addr := freeAddr(c.t)
+	addr := proctest.Addr(c.t)
 	c.api = c.start("api", []string{"DOCFLOW_ADDR=" + addr}, "serve", "--api-only")
 	c.apiURL = "http://" + addr
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		res, err := http.Get(c.apiURL + "/healthz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				c.note("API process started (pid %d)", c.api.cmd.Process.Pid)
-				return
-			}
-		}
-		if c.api.exited() || time.Now().After(deadline) {
-			c.t.Fatalf("the API process did not start: %v\n%s", err, c.api.logs.String())
-		}
-		time.Sleep(100 * time.Millisecond)
+	if err := c.api.WaitHTTP(c.apiURL+"/healthz", 60*time.Second); err != nil {
+		c.t.Fatalf("the API process did not start: %v\n%s", err, c.api.Logs())
 	}
+	c.note("API process started (pid %d)", c.api.Pid())
 }
 
 // startWorker starts one `serve --workers-only`.
-func (c *cluster) startWorker() *proc {
+func (c *cluster) startWorker() *proctest.Proc {
 	c.t.Helper()
 	c.mu.Lock()
 	n := len(c.all)
@@ -250,47 +168,53 @@ func (c *cluster) startWorker() *proc {
 }
 
 // liveWorkers are the worker processes not yet ended.
-func (c *cluster) liveWorkers() []*proc {
+func (c *cluster) liveWorkers() []*proctest.Proc {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var live []*proc
+	var live []*proctest.Proc
 	for _, p := range c.workers {
-		if !p.exited() {
+		if !p.Exited() {
 			live = append(live, p)
 		}
 	}
 	return live
 }
 
+// kill kills p (SIGKILL), waits for its end and counts it as killed, not
+// crashed.
+func (c *cluster) kill(p *proctest.Proc) {
+	p.Kill()
+	c.mu.Lock()
+	c.killed[p] = true
+	c.mu.Unlock()
+}
+
 // stopAll ends every process: SIGTERM, then SIGKILL after 20 s.
 func (c *cluster) stopAll() {
 	c.mu.Lock()
-	all := append([]*proc(nil), c.all...)
+	all := append([]*proctest.Proc(nil), c.all...)
 	c.mu.Unlock()
 	for _, p := range all {
-		if !p.exited() {
-			_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		if !p.Exited() {
+			p.Signal(syscall.SIGTERM)
 		}
 	}
 	for _, p := range all {
-		select {
-		case <-p.done:
-		case <-time.After(20 * time.Second):
-			_ = p.cmd.Process.Kill()
-			<-p.done
+		if !p.Wait(20 * time.Second) {
+			p.Kill()
 		}
 	}
 }
 
-// crashes lists processes that ended by themselves (not by our signals),
-// with the tail of their logs.
-func (c *cluster) crashes(killed map[*proc]bool) []string {
+// crashes lists processes that ended by themselves (not killed by the
+// scenario), with the tail of their logs.
+func (c *cluster) crashes() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var out []string
 	for _, p := range c.all {
-		if p.exited() && !killed[p] {
-			out = append(out, fmt.Sprintf("%s ended by itself: %v\n%s", p.name, p.err, tail(p.logs.String(), 3000)))
+		if p.Exited() && !c.killed[p] {
+			out = append(out, fmt.Sprintf("%s ended by itself: %v\n%s", p.Name, p.Err(), tail(p.Logs(), 3000)))
 		}
 	}
 	return out
@@ -302,7 +226,7 @@ func (c *cluster) logLines(s string) int {
 	defer c.mu.Unlock()
 	n := 0
 	for _, p := range c.all {
-		n += strings.Count(p.logs.String(), s)
+		n += strings.Count(p.Logs(), s)
 	}
 	return n
 }
@@ -315,7 +239,7 @@ func (c *cluster) dumpLogs() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, p := range c.all {
-		c.t.Logf("--- %s logs (tail):\n%s", p.name, tail(p.logs.String(), 6000))
+		c.t.Logf("--- %s logs (tail):\n%s", p.Name, tail(p.Logs(), 6000))
 	}
 }
 
@@ -324,16 +248,6 @@ func tail(s string, n int) string {
 		return "…" + s[len(s)-n:]
 	}
 	return s
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // doc is one document the suite sends.

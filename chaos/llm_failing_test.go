@@ -104,7 +104,6 @@ func TestChaosLLMFailing(t *testing.T) {
 	c := newCluster(t, clusterOptions{settings: map[string]string{
 		"DOCFLOW_LLM_BASE_URL": model.srv.URL + "/v1", "DOCFLOW_LLM_API_KEY": "chaos", "DOCFLOW_LLM_MODEL": "chaos-model",
 		"DOCFLOW_LLM_MODE": "always", "DOCFLOW_LLM_CONCURRENCY": "4", "DOCFLOW_LLM_TIMEOUT": "10s"}})
-	defer c.dumpLogs()
 	c.note("the provider fails (429 and 500 in turn) for 60 s from now")
 	c.startAPI()
 	c.startWorker()
@@ -122,25 +121,20 @@ func TestChaosLLMFailing(t *testing.T) {
 		time.Sleep(wait)
 	}
 	c.note("the provider answers again; answers so far %v", model.counts())
-	settleCtx, cancelSettle := context.WithTimeout(ctx, 12*time.Minute)
-	defer cancelSettle()
-	waited, err := c.settle(settleCtx)
-	if err != nil {
-		t.Error(err)
-	}
+	waited := c.settleWithin(ctx, 12*time.Minute)
 	c.note("settled %s after the provider recovered", waited.Round(time.Second))
 	answers := model.counts()
 	var inReview, notChecked, byRules, snoozed, snoozes int
 	_ = c.pg.QueryRow(ctx, `SELECT count(*) FROM documents WHERE tenant_id = $1 AND status = 'in_review'`, c.tenant).Scan(&inReview)
 	_ = c.pg.QueryRow(ctx, `SELECT count(*) FROM documents WHERE tenant_id = $1 AND sources::text LIKE '%not checked%'`, c.tenant).Scan(&notChecked)
-	_ = c.pg.QueryRow(ctx, `SELECT count(DISTINCT document_id) FROM extraction_runs WHERE tenant_id = $1 AND extractor NOT LIKE '%+llm%'`, c.tenant).Scan(&byRules)
+	_ = c.pg.QueryRow(ctx, `SELECT count(DISTINCT document_id) FROM extraction_runs WHERE tenant_id = $1 AND outcome = 'used' AND extractor NOT LIKE '%+llm%'`, c.tenant).Scan(&byRules)
 	_ = c.pg.QueryRow(ctx, `SELECT count(*), coalesce(sum((metadata->>'snoozes')::int), 0) FROM river_job
 		WHERE kind = 'process_document' AND (metadata->>'snoozes')::int > 0`).Scan(&snoozed, &snoozes)
 	r := &report{Scenario: "TestChaosLLMFailing", Title: "the LLM provider answering 429 and 500 for a minute",
 		Promise: "while the provider fails, documents that need the model are snoozed, not decided (no attempt spent); once it is back they are read by the model; none is lost, none goes to review because the model failed (the wait is bounded by DOCFLOW_LLM_MAX_WAIT, 1 h).",
 		Params: [][2]string{{"documents", fmt.Sprintf("%d contracts, uploaded evenly over 40 s", n)},
 			{"processes", "1 `serve --api-only`, 2 `serve --workers-only` (DOCFLOW_WORKERS=4 each)"},
-			{"model", "DOCFLOW_LLM_MODE=always, DOCFLOW_LLM_CONCURRENCY=4, DOCFLOW_LLM_MAX_WAIT=1h (default), a fake provider answering 429 (Retry-After: 2) and 500 in turn for the first 60 s, then correct fields; breaker: 5 failures, 30 s cooldown, per worker process"},
+			{"model", "DOCFLOW_LLM_MODE=always, DOCFLOW_LLM_CONCURRENCY=4, DOCFLOW_LLM_MAX_WAIT=1h (default), a fake provider answering 429 (Retry-After: 2) and 500 in turn for the first 60 s, then correct fields; breaker: 5 failures, 30 s cooldown, shared by the worker processes through PostgreSQL"},
 			{"time bound", "20 min (the failure window, then 12 min to settle)"}},
 		Measures: [][2]string{
 			{"provider calls: 200 / 429 / 500", fmt.Sprintf("%d / %d / %d", answers["200"], answers["429"], answers["500"])},
@@ -162,9 +156,5 @@ func TestChaosLLMFailing(t *testing.T) {
 	r.Findings = append(r.Findings, "Fixed (found by this scenario): the per-process breaker opened after 5 failures and every document then fell back to the rules and went to review (200 of 200), the provider called 10 times and never seen to recover. "+
 		"Now a document that needs the model is snoozed while the provider fails or the breaker is open (backoff half the time waited, 2 s to 5 min, at least Retry-After), the breaker lets one probe through after its cooldown, and only past DOCFLOW_LLM_MAX_WAIT does the document fall back to the rules' fields for review. "+
 		"The scenario also waits for the failure window to end before settling, and its contractOnly no longer mixes in timesheets (the fake model answers contracts only).")
-	for _, crash := range c.crashes(nil) {
-		r.Findings = append(r.Findings, "a process ended by itself: "+firstLine(crash))
-		t.Error(crash)
-	}
 	c.finish(ctx, "llm-failing", r, s)
 }

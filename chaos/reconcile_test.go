@@ -40,6 +40,19 @@ func (c *cluster) settle(ctx context.Context) (time.Duration, error) {
 	}
 }
 
+// settleWithin waits at most limit for the run to settle (settle), failing
+// the test if it does not, and returns how long it waited.
+func (c *cluster) settleWithin(ctx context.Context, limit time.Duration) time.Duration {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	waited, err := c.settle(ctx)
+	if err != nil {
+		c.t.Error(err)
+	}
+	return waited
+}
+
 // reconciliation is what was sent against what the databases hold.
 type reconciliation struct {
 	Sent, Accepted, NotAccepted int
@@ -153,9 +166,9 @@ func (c *cluster) reconcile(ctx context.Context, s *sender) *reconciliation {
 	}, `SELECT document_id::text, count(*)::text FROM audit_log WHERE tenant_id = $1 AND action = 'document.committed'
 		GROUP BY document_id HAVING count(*) > 1`, c.tenant)
 	c.queryRows(ctx, func(vals []string) { r.MultiRuns, _ = strconv.Atoi(vals[0]) },
-		`SELECT count(*)::text FROM (SELECT document_id FROM extraction_runs WHERE tenant_id = $1 GROUP BY document_id HAVING count(*) > 1) x`, c.tenant)
+		`SELECT count(*)::text FROM (SELECT document_id FROM extraction_runs WHERE tenant_id = $1 AND outcome = 'used' GROUP BY document_id HAVING count(*) > 1) x`, c.tenant)
 	c.queryRows(ctx, func(vals []string) { r.Extractors[vals[0]], _ = strconv.Atoi(vals[1]) },
-		`SELECT extractor || CASE WHEN model <> '' THEN ' (' || model || ')' ELSE '' END, count(*)::text FROM extraction_runs WHERE tenant_id = $1 GROUP BY 1`, c.tenant)
+		`SELECT extractor || CASE WHEN model <> '' THEN ' (' || model || ')' ELSE '' END || CASE WHEN outcome <> 'used' THEN ', ' || outcome ELSE '' END, count(*)::text FROM extraction_runs WHERE tenant_id = $1 GROUP BY 1`, c.tenant)
 	c.queryRows(ctx, func(vals []string) { r.Jobs[vals[0]], _ = strconv.Atoi(vals[1]) },
 		`SELECT kind || ' ' || state, count(*)::text FROM river_job GROUP BY 1`)
 	c.queryRows(ctx, func(vals []string) {
@@ -351,10 +364,15 @@ func table(b *strings.Builder, rows [][2]string) {
 	}
 }
 
-// finish reconciles, writes docs/chaos/<file>.md, prints it, and fails
-// the test on every broken promise.
+// finish fails the test on every process that ended by itself (a finding
+// of the report too), reconciles, writes docs/chaos/<file>.md, prints it,
+// and fails the test on every broken promise.
 func (c *cluster) finish(ctx context.Context, file string, r *report, s *sender) {
 	c.t.Helper()
+	for _, crash := range c.crashes() {
+		r.Findings = append(r.Findings, "a process ended by itself: "+firstLine(crash))
+		c.t.Error(crash)
+	}
 	r.Rec = c.reconcile(ctx, s)
 	r.Rec.Errors = append(r.Rec.Errors, r.Broken...)
 	r.Elapsed = time.Since(c.started)

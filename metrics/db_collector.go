@@ -89,12 +89,19 @@ func (c *dbCollector) documents(ctx context.Context, ch chan<- prometheus.Metric
 }
 
 func (c *dbCollector) queues(ctx context.Context, ch chan<- prometheus.Metric) error {
+	// Every queue that River knows (river_queue: those a client serves)
+	// or that holds unfinished jobs, by every unfinished state, zeros
+	// included: a series that vanishes when a queue drains would read as
+	// a missing scrape to an alert.
 	rows, err := c.pool.Query(ctx, `
-SELECT queue, state::text, count(*),
-       coalesce(extract(epoch FROM now() - min(scheduled_at) FILTER (WHERE state = 'available')), 0)
-FROM river_job
-WHERE state IN ('available', 'running', 'retryable', 'scheduled')
-GROUP BY queue, state`)
+WITH unfinished AS (SELECT unnest(ARRAY['available', 'running', 'retryable', 'scheduled']::river_job_state[]) AS state),
+queues AS (SELECT name FROM river_queue UNION
+	SELECT DISTINCT queue FROM river_job WHERE state IN (SELECT state FROM unfinished))
+SELECT q.name, u.state::text, count(j.id),
+       coalesce(extract(epoch FROM now() - min(j.scheduled_at) FILTER (WHERE j.state = 'available')), 0)
+FROM queues q CROSS JOIN unfinished u
+LEFT JOIN river_job j ON j.queue = q.name AND j.state = u.state
+GROUP BY q.name, u.state`)
 	if err != nil {
 		return err
 	}

@@ -105,3 +105,44 @@ func TestDocumentGaugesFollowTheTable(t *testing.T) {
 	exec(`DELETE FROM documents WHERE status = 'failed'`)
 	check("after a delete")
 }
+
+// TestQueueGaugesIncludeEmptyQueues: every queue River serves has its
+// docflow_queue_jobs series for every unfinished state, zero when it has
+// no job; a queue that only jobs name is there too.
+func TestQueueGaugesIncludeEmptyQueues(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.Postgres(t)
+	ctx := context.Background()
+	if _, err := pool.Exec(ctx, `INSERT INTO river_queue (name, created_at, metadata, updated_at) VALUES ('default', now(), '{}', now())`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO river_job (args, kind, max_attempts, queue, state, scheduled_at)
+		VALUES ('{}', 'k', 5, 'llm', 'available', now() - interval '1 minute')`); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(metrics.New(pool).Handler(""))
+	defer srv.Close()
+	res, err := srv.Client().Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{
+		`docflow_queue_jobs{queue="default",state="available"} 0`,
+		`docflow_queue_jobs{queue="default",state="running"} 0`,
+		`docflow_queue_jobs{queue="default",state="scheduled"} 0`,
+		`docflow_queue_jobs{queue="default",state="retryable"} 0`,
+		`docflow_queue_jobs{queue="llm",state="available"} 1`,
+		`docflow_queue_jobs{queue="llm",state="running"} 0`,
+		`docflow_queue_oldest_available_seconds{queue="default"} 0`,
+		`docflow_metrics_query_errors{query="queues"} 0`,
+	} {
+		if !strings.Contains(string(body), want+"\n") {
+			t.Errorf("the scrape lacks %s", want)
+		}
+	}
+	if !strings.Contains(string(body), `docflow_queue_oldest_available_seconds{queue="llm"} 6`) {
+		t.Errorf("the llm queue's oldest job is not about a minute old:\n%s", body)
+	}
+}

@@ -1,18 +1,18 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
-	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/docflow/docflow/cmd/docflow/proctest"
 	"github.com/docflow/docflow/keyring"
 	"github.com/docflow/docflow/mail"
 	"github.com/docflow/docflow/mail/dovecottest"
@@ -31,35 +31,27 @@ import (
 func TestMailProcessKilledBeforeMove(t *testing.T) {
 	imapServer := dovecottest.Start(t)
 	ctx := context.Background()
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "docflow")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	key := make([]byte, keyring.KeySize)
 	rand.Read(key)
 	pgURL := dbtest.PostgresURL(t)
-	env := append(os.Environ(), "DOCFLOW_POSTGRES_URL="+pgURL, "DOCFLOW_MARIADB_DSN="+dbtest.MariaDBDSN(t),
-		"DOCFLOW_DATA_DIR="+filepath.Join(dir, "data"), "DOCFLOW_MASTER_KEY="+base64.StdEncoding.EncodeToString(key),
-		"DOCFLOW_ADDR=127.0.0.1:0", "DOCFLOW_WORKERS=2",
+	settings := map[string]string{"DOCFLOW_POSTGRES_URL": pgURL, "DOCFLOW_MARIADB_DSN": dbtest.MariaDBDSN(t),
+		"DOCFLOW_DATA_DIR": filepath.Join(t.TempDir(), "data"), "DOCFLOW_MASTER_KEY": base64.StdEncoding.EncodeToString(key),
+		"DOCFLOW_ADDR": "127.0.0.1:0", "DOCFLOW_WORKERS": "2",
 		// The killed worker may have taken the email's job: the restarted one
 		// runs it again once it is taken as stuck.
-		"DOCFLOW_RESCUE_AFTER=5s")
-	var all []*bytes.Buffer // every process's output
-	cmd := func(extra []string, args ...string) *exec.Cmd {
-		c := exec.Command(bin, args...)
-		c.Env = append(append([]string{}, env...), extra...)
-		var logs bytes.Buffer
-		all = append(all, &logs)
-		c.Stdout, c.Stderr = &logs, &logs
+		"DOCFLOW_RESCUE_AFTER": "5s"}
+	var all []*proctest.Proc // every process, for its output
+	start := func(extra []string, args ...string) *proctest.Proc {
+		p := proctest.Start(t, strings.Join(args, " "), proctest.Environ(settings, extra...), args...)
+		all = append(all, p)
 		t.Cleanup(func() {
 			if t.Failed() {
-				t.Logf("%s logs:\n%s", args, logs.String())
+				t.Logf("%s logs:\n%s", args, p.Logs())
 			}
 		})
-		return c
+		return p
 	}
-	if err := cmd(nil, "migrate").Run(); err != nil {
+	if err := start(nil, "migrate").Err(); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
 	pool, err := pgxpool.New(ctx, pgURL)
@@ -109,34 +101,21 @@ func TestMailProcessKilledBeforeMove(t *testing.T) {
 		return int(*st.NumMessages)
 	}
 
-	crashing := cmd([]string{"DOCFLOW_FAULT=mail-after-commit"}, "serve", "--workers-only")
-	if err := crashing.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- crashing.Wait() }()
-	select {
-	case err := <-done:
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-			t.Fatalf("the worker ended with %v, want killed", err)
-		}
-	case <-time.After(60 * time.Second):
-		crashing.Process.Kill()
+	crashing := start([]string{"DOCFLOW_FAULT=mail-after-commit"}, "serve", "--workers-only")
+	if !crashing.Wait(60 * time.Second) {
+		crashing.Kill()
 		t.Fatal("the worker was not killed at the fault point")
+	}
+	var ee *exec.ExitError
+	if err := crashing.Err(); !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("the worker ended with %v, want killed", err)
 	}
 	if n := count("SELECT count(*) FROM mail_messages WHERE state = 'stored'"); n != 1 || inbox() != 1 {
 		t.Fatalf("after the kill: %d stored messages, %d in INBOX; want 1 and 1", n, inbox())
 	}
 
-	restarted := cmd(nil, "serve", "--workers-only")
-	if err := restarted.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		restarted.Process.Signal(syscall.SIGTERM)
-		restarted.Wait()
-	}()
+	restarted := start(nil, "serve", "--workers-only")
+	defer restarted.Stop(syscall.SIGTERM, time.Minute)
 	// The killed worker may have taken the email's job already: River's
 	// rescuer (on the new leader, every 30 s) hands it back once it is
 	// older than DOCFLOW_RESCUE_AFTER, which can take a minute or more.
@@ -151,13 +130,13 @@ func TestMailProcessKilledBeforeMove(t *testing.T) {
 	if n := count("SELECT count(*) FROM documents WHERE parent_id IS NULL"); n != 1 || inbox() != 0 {
 		t.Errorf("%d email documents, %d in INBOX; want 1 and 0", n, inbox())
 	}
-	restarted.Process.Signal(syscall.SIGTERM)
-	restarted.Wait()
+	restarted.Stop(syscall.SIGTERM, time.Minute)
 	// No secret and nothing the documents say reached the logs.
-	for _, logs := range all {
+	for _, p := range all {
+		logs := p.Logs()
 		for _, leak := range []string{base64.StdEncoding.EncodeToString(key), imapServer.Password, "Élodie", "Lefèvre", "crash@example.org"} {
-			if bytes.Contains(logs.Bytes(), []byte(leak)) {
-				t.Errorf("the logs hold %q:\n%s", leak, logs.String())
+			if strings.Contains(logs, leak) {
+				t.Errorf("the logs hold %q:\n%s", leak, logs)
 			}
 		}
 	}

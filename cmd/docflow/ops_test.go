@@ -8,18 +8,15 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/docflow/docflow/cmd/docflow/proctest"
 	"github.com/docflow/docflow/config"
 	"github.com/docflow/docflow/extractors/llm/llmtest"
 	"github.com/docflow/docflow/keyring"
@@ -28,41 +25,13 @@ import (
 	"github.com/docflow/docflow/storage/dbtest"
 )
 
-var (
-	buildOnce sync.Once
-	builtBin  string
-	buildErr  error
-)
-
-// docflowBinary builds the command once for the tests of this file.
-func docflowBinary(t testing.TB) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "docflow-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		builtBin = filepath.Join(dir, "docflow")
-		if out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return builtBin
-}
-
 // opsEnv is docflow's databases and data folder shared by several real
 // processes, with an insert-only app in the test to upload through.
 type opsEnv struct {
 	t      testing.TB
-	bin    string
 	env    map[string]string
 	app    *app
 	tenant string
-	logs   []*bytes.Buffer
 }
 
 func newOpsEnv(t testing.TB, settings map[string]string) *opsEnv {
@@ -70,7 +39,7 @@ func newOpsEnv(t testing.TB, settings map[string]string) *opsEnv {
 	key := make([]byte, keyring.KeySize)
 	rand.Read(key)
 	dir := t.TempDir()
-	e := &opsEnv{t: t, bin: docflowBinary(t), env: map[string]string{
+	e := &opsEnv{t: t, env: map[string]string{
 		"DOCFLOW_POSTGRES_URL": dbtest.PostgresURL(t), "DOCFLOW_MARIADB_DSN": dbtest.MariaDBDSN(t),
 		"DOCFLOW_DATA_DIR": filepath.Join(dir, "data"), "DOCFLOW_MASTER_KEY": base64.StdEncoding.EncodeToString(key),
 		"DOCFLOW_ADDR": "127.0.0.1:0", "DOCFLOW_WORKERS": "2",
@@ -95,62 +64,28 @@ func newOpsEnv(t testing.TB, settings map[string]string) *opsEnv {
 	return e
 }
 
-// proc is a running docflow.
-type proc struct {
-	cmd  *exec.Cmd
-	done chan error
-	logs *bytes.Buffer
-}
-
-// start runs docflow with args and extra settings (KEY=value).
-func (e *opsEnv) start(extra []string, args ...string) *proc {
+// start runs docflow with args and extra settings (KEY=value); it is
+// killed at the end of the test, and its logs shown if the test failed.
+func (e *opsEnv) start(extra []string, args ...string) *proctest.Proc {
 	e.t.Helper()
-	c := exec.Command(e.bin, args...)
-	c.Env = os.Environ()
-	for k, v := range e.env {
-		c.Env = append(c.Env, k+"="+v)
-	}
-	c.Env = append(c.Env, extra...)
-	p := &proc{cmd: c, done: make(chan error, 1), logs: &bytes.Buffer{}}
-	c.Stdout, c.Stderr = &lockedWriter{w: p.logs}, &lockedWriter{w: p.logs}
-	if err := c.Start(); err != nil {
-		e.t.Fatal(err)
-	}
-	go func() { p.done <- c.Wait() }()
+	p := proctest.Start(e.t, strings.Join(args, " "), proctest.Environ(e.env, extra...), args...)
 	e.t.Cleanup(func() {
-		_ = c.Process.Kill()
+		p.Kill()
 		if e.t.Failed() {
-			e.t.Logf("%v logs:\n%s", args, p.logs.String())
+			e.t.Logf("%v logs:\n%s", args, p.Logs())
 		}
 	})
 	return p
 }
 
-// lockedWriter lets the process's stdout and stderr share a buffer.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(b)
-}
-
 // terminate sends SIGTERM and returns how the process ended, failing if it
 // does not end within limit.
-func (p *proc) terminate(t testing.TB, limit time.Duration) error {
+func terminate(t testing.TB, p *proctest.Proc, limit time.Duration) error {
 	t.Helper()
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-p.done:
-		return err
-	case <-time.After(limit):
-		_ = p.cmd.Process.Kill()
+	if !p.Stop(syscall.SIGTERM, limit) {
 		t.Fatalf("docflow did not stop within %s of SIGTERM", limit)
-		return nil
 	}
+	return p.Err()
 }
 
 // upload stores n distinct contracts and returns their ids.
@@ -210,16 +145,6 @@ func (e *opsEnv) assertProcessedOnce(ids []string) {
 	}
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // scrape reads the metrics at addr, with the bearer token.
 func scrape(t *testing.T, addr, token string) string {
 	t.Helper()
@@ -260,21 +185,11 @@ func metric(text, name string, labels ...string) float64 {
 }
 
 // waitReady waits for a process's metrics listener.
-func waitReady(e *opsEnv, p *proc, addr string) {
+func waitReady(e *opsEnv, p *proctest.Proc, addr string) {
 	e.t.Helper()
-	e.waitFor("the metrics listener of "+addr, 30*time.Second, func() bool {
-		select {
-		case err := <-p.done:
-			e.t.Fatalf("docflow exited at start: %v\n%s", err, p.logs.String())
-		default:
-		}
-		res, err := http.Get("http://" + addr + "/readyz")
-		if err != nil {
-			return false
-		}
-		res.Body.Close()
-		return res.StatusCode == http.StatusOK
-	})
+	if err := p.WaitHTTP("http://"+addr+"/readyz", 30*time.Second); err != nil {
+		e.t.Fatalf("the metrics listener of %s: %v\n%s", addr, err, p.Logs())
+	}
 }
 
 // TestTwoWorkerProcessesShareTheQueues runs two `serve --workers-only`
@@ -283,8 +198,8 @@ func waitReady(e *opsEnv, p *proc, addr string) {
 func TestTwoWorkerProcessesShareTheQueues(t *testing.T) {
 	const n, token = 16, "scrape-secret"
 	e := newOpsEnv(t, map[string]string{"DOCFLOW_METRICS_TOKEN": token})
-	addrs := []string{freeAddr(t), freeAddr(t)}
-	var procs []*proc
+	addrs := []string{proctest.Addr(t), proctest.Addr(t)}
+	var procs []*proctest.Proc
 	for _, addr := range addrs {
 		p := e.start([]string{"DOCFLOW_METRICS_ADDR=" + addr}, "serve", "--workers-only")
 		procs = append(procs, p)
@@ -326,7 +241,7 @@ func TestTwoWorkerProcessesShareTheQueues(t *testing.T) {
 		t.Errorf("a metrics query failed:\n%s", after[0])
 	}
 	for _, p := range procs {
-		if err := p.terminate(t, 60*time.Second); err != nil {
+		if err := terminate(t, p, 60*time.Second); err != nil {
 			t.Errorf("a worker ended with %v after SIGTERM, want a clean exit", err)
 		}
 	}
@@ -354,14 +269,14 @@ func TestGracefulShutdownWithJobsInFlight(t *testing.T) {
 	soft := e.start([]string{"DOCFLOW_SHUTDOWN_TIMEOUT=30s"}, "serve", "--workers-only")
 	e.waitFor("a running job", 30*time.Second, running)
 	decidedBefore := e.decided()
-	if err := soft.terminate(t, 60*time.Second); err != nil {
+	if err := terminate(t, soft, 60*time.Second); err != nil {
 		t.Fatalf("soft stop: exit %v, want 0", err)
 	}
 	if running() {
 		t.Fatal("jobs still running after a soft stop")
 	}
-	if !strings.Contains(soft.logs.String(), "workers stopped") || strings.Contains(soft.logs.String(), "cancelling them") {
-		t.Errorf("the soft stop did not let the jobs finish:\n%s", soft.logs.String())
+	if !strings.Contains(soft.Logs(), "workers stopped") || strings.Contains(soft.Logs(), "cancelling them") {
+		t.Errorf("the soft stop did not let the jobs finish:\n%s", soft.Logs())
 	}
 	if e.decided() <= decidedBefore {
 		t.Errorf("no running job finished during the soft stop (%d decided before, %d after)", decidedBefore, e.decided())
@@ -371,21 +286,21 @@ func TestGracefulShutdownWithJobsInFlight(t *testing.T) {
 	if e.decided() < n {
 		hard := e.start([]string{"DOCFLOW_SHUTDOWN_TIMEOUT=100ms"}, "serve", "--workers-only")
 		e.waitFor("a running job", 30*time.Second, running)
-		if err := hard.terminate(t, 60*time.Second); err != nil {
+		if err := terminate(t, hard, 60*time.Second); err != nil {
 			t.Fatalf("hard stop: exit %v, want 0", err)
 		}
 		if running() {
 			t.Fatal("jobs left running (lost until rescued) after a hard stop")
 		}
-		t.Logf("hard stop: %d running-job lines cancelled", strings.Count(hard.logs.String(), "cancelling them"))
-		if !strings.Contains(hard.logs.String(), "cancelling them") {
-			t.Logf("every job finished within 100ms; the hard path was not taken:\n%s", hard.logs.String())
+		t.Logf("hard stop: %d running-job lines cancelled", strings.Count(hard.Logs(), "cancelling them"))
+		if !strings.Contains(hard.Logs(), "cancelling them") {
+			t.Logf("every job finished within 100ms; the hard path was not taken:\n%s", hard.Logs())
 		}
 	}
 
 	last := e.start(nil, "serve", "--workers-only")
 	e.waitFor("every document decided", 60*time.Second, func() bool { return e.decided() == n })
-	if err := last.terminate(t, 60*time.Second); err != nil {
+	if err := terminate(t, last, 60*time.Second); err != nil {
 		t.Errorf("last stop: exit %v", err)
 	}
 	e.assertProcessedOnce(ids)

@@ -61,7 +61,7 @@ func workerPeak(b *testing.B, name string, data []byte) (idle, peak float64, ela
 	e := newOpsEnv(b, map[string]string{"DOCFLOW_RATE_PER_KEY": "0", "DOCFLOW_RATE_PER_TENANT": "0"})
 	p := e.start(nil, "serve", "--workers-only")
 	time.Sleep(3 * time.Second)
-	idle = vmHWM(b, p.cmd.Process.Pid)
+	idle = vmHWM(b, p.Pid())
 	start := time.Now()
 	d, _, err := e.app.svc.Upload(context.Background(), pipeline.Principal{TenantID: e.tenant, Role: pipeline.RoleUploader},
 		name, bytes.NewReader(data))
@@ -75,9 +75,9 @@ func workerPeak(b *testing.B, name string, data []byte) (idle, peak float64, ela
 		return e.count(`SELECT count(*) FROM documents WHERE parent_id = $1 AND status IN ('received', 'processing')`, d.ID) == 0
 	})
 	elapsed = time.Since(start)
-	peak = vmHWM(b, p.cmd.Process.Pid)
+	peak = vmHWM(b, p.Pid())
 	_ = e.app.pool.QueryRow(context.Background(), "SELECT status || ' ' || refusal_message FROM documents WHERE id = $1", d.ID).Scan(&status)
-	_ = p.terminate(b, time.Minute)
+	_ = terminate(b, p, time.Minute)
 	return idle, peak, elapsed, status
 }
 
