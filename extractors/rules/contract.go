@@ -1,10 +1,10 @@
 package rules
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/docflow/docflow/pipeline"
+	"github.com/docflow/docflow/pipeline/prefilter"
 )
 
 // Contract labels (folded text, at the start of a cell).
@@ -18,7 +18,7 @@ var (
 	lblFirstName  = label(`prenoms?|first\s+names?|given\s+names?`)
 	lblFullName   = label(`nom\s+et\s+prenoms?|nom\s*[,/]\s*prenoms?|prenoms?\s+et\s+nom|nom\s+prenoms?|full\s+name|name`)
 	// reWorkerHeading is a heading line that opens the worker's section.
-	reWorkerHeading = regexp.MustCompile(`^\s*(?:le\s+|the\s+)?(?:salarie(?:\s+interimaire)?|interimaire|salarie\s+temporaire|temporary\s+worker|worker|employee|intervenant)\s*:?\s*$`)
+	reWorkerHeading = prefilter.MustCompile(`^\s*(?:le\s+|the\s+)?(?:salarie(?:\s+interimaire)?|interimaire|salarie\s+temporaire|temporary\s+worker|worker|employee|intervenant)\s*:?\s*$`)
 	lblJob          = label(`qualification\s*/\s*poste|qualification\s+professionnelle|qualification|poste\s+occupe|intitule\s+du\s+poste|poste|job\s+title|position|job`)
 	lblStart        = label(`date\s+de\s+debut(?:\s+de\s+(?:la\s+)?mission)?|date\s+debut|debut\s+de\s+(?:la\s+)?mission|assignment\s+start\s+date|start\s+date|date\s+of\s+start|starting\s+date|du`)
 	lblEnd          = label(`date\s+de\s+fin(?:\s+de\s+(?:la\s+)?mission)?(?:\s+prevue|\s+previsionnelle)?|date\s+de\s+fin\s+prevue|expected\s+end\s+date|date\s+fin|fin\s+de\s+(?:la\s+)?mission|assignment\s+end\s+date|end\s+date|date\s+of\s+end|ending\s+date`)
@@ -27,7 +27,7 @@ var (
 	lblWeekly       = label(`duree\s+hebdomadaire(?:\s+de\s+travail)?|horaire\s+hebdo(?:madaire)?|duree\s+du\s+travail|temps\s+de\s+travail|weekly\s+(?:working\s+)?hours|working\s+hours\s+per\s+week|hours\s+per\s+week|weekly\s+hours`)
 	lblLocation     = label(`lieu\s+de\s+mission|lieu\s+d'execution|lieu\s+de\s+travail|lieu\s+de\s+la\s+mission|place\s+of\s+work|work\s+location|place\s+of\s+assignment|worksite|site|lieu`)
 	lblReason       = label(`motif\s+(?:du|de)\s+recours|code\s+motif|motif|cas\s+de\s+recours|reason\s+for\s+(?:the\s+)?(?:assignment|recourse|use)|reason`)
-	lblSIRET        = regexp.MustCompile(`siret|siren`)
+	lblSIRET        = prefilter.MustCompile(`siret|siren`)
 )
 
 // contract extracts the fields of a contract, with their confidence and
@@ -86,7 +86,7 @@ func contractNumber(d *doc) found {
 		}
 	}
 	fold, raw, _ := d.joined()
-	for _, re := range []*regexp.Regexp{reContractNoProse, reNumberLine} {
+	for _, re := range []*prefilter.Regexp{reContractNoProse, reNumberLine} {
 		if m := re.FindStringSubmatchIndex(fold); m != nil {
 			s, e := runeIndex(fold, m[2]), runeIndex(fold, m[3])
 			if v := numberToken(string(raw[s:e])); v != "" {
@@ -98,8 +98,8 @@ func contractNumber(d *doc) found {
 }
 
 var (
-	reContractNoProse = regexp.MustCompile(`(?:contrat(?:\s+de\s+mission)?|contract|assignment)\s*(?:n°|no\.?|number|nr\.?|#|ref\.?|reference)\s*:?\s*([a-z0-9][^\n,;()]{2,40})`)
-	reNumberLine      = regexp.MustCompile(`(?m)^\s*n°\s*:?\s*([a-z0-9][^\n]{2,40}?)(?:\s{3,}|$)`)
+	reContractNoProse = prefilter.MustCompile(`(?:contrat(?:\s+de\s+mission)?|contract|assignment)\s*(?:n°|no\.?|number|nr\.?|#|ref\.?|reference)\s*:?\s*([a-z0-9][^\n,;()]{2,40})`)
+	reNumberLine      = prefilter.MustCompile(`(?m)^\s*n°\s*:?\s*([a-z0-9][^\n]{2,40}?)(?:\s{3,}|$)`)
 )
 
 // numberToken returns the first run of a value that looks like a contract
@@ -116,17 +116,17 @@ func numberToken(v string) string {
 }
 
 // reContractNoSpaced allows single spaces between groups that hold digits.
-var reContractNoSpaced = regexp.MustCompile(`[A-Za-z0-9]+(?:[-/._][A-Za-z0-9]+| [0-9][A-Za-z0-9]*)*`)
+var reContractNoSpaced = prefilter.MustCompile(`[A-Za-z0-9]+(?:[-/._][A-Za-z0-9]+| [0-9][A-Za-z0-9]*)*`)
 
 var (
-	rePersonProse = regexp.MustCompile(`(?:^|[\s:(])(?:madame|monsieur|mademoiselle|mme|mlle|m\.|mr\.?|mrs\.?|ms\.?)\s+([\p{L}][\p{L}'’ -]{2,60}?)\s*(?:,|\(|\bnee?\b|\bborn\b|$)`)
-	reJobProse    = regexp.MustCompile(`(?:occupera\s+le\s+poste\s+de|au\s+poste\s+de|en\s+qualite\s+de|le\s+poste\s+de|as\s+an?|the\s+position\s+of|job\s+title\s+of)\s+([^.,;\n(]{2,60})`)
-	reStartEnd    = regexp.MustCompile(`(?:debutera|commencera|debute|commence|will\s+start|starts?|begins?|will\s+begin)\s+(?:le\s+|on\s+)?(.{6,30}?)\s+(?:et\s+(?:prendra|se\s+terminera|finira)\s+fin\s+le|et\s+se\s+terminera\s+le|et\s+prendra\s+fin\s+le|and\s+(?:will\s+)?(?:end|finish)s?\s+on|and\s+ends?\s+on)\s+(.{6,30})`)
-	reFromTo      = regexp.MustCompile(`\b(?:du|from)\s+(.{6,30}?)\s+(?:au|to|until|-|–)\s+(.{6,30})`)
-	reRateProse   = regexp.MustCompile(`(?:salaire|taux|remuneration)\s+horaire(?:\s+brut)?\s+(?:de\s+|:\s*|est\s+de\s+|fixe\s+a\s+)?(?:€\s*)?(\d+(?:[.,]\d+)?)|hourly\s+(?:rate|wage)\s+(?:of\s+|is\s+)?(?:eur\s*|€\s*)?(\d+(?:[.,]\d+)?)`)
-	reWeeklyProse = regexp.MustCompile(`(?:duree\s+hebdomadaire[^\n.]{0,40}?|horaire\s+hebdomadaire[^\n.]{0,30}?)(\d+(?:[.,]\d+)?)\s*(?:h|heures)|(\d+(?:[.,]\d+)?)\s*(?:hours|heures|h)\s+(?:per\s+week|par\s+semaine|hebdomadaires)`)
-	reLocProse    = regexp.MustCompile(`(?:s'executera|se\s+deroulera|aura\s+lieu|will\s+take\s+place|will\s+be\s+performed|place\s+of\s+work\s+is)[^.]{0,200}?\b(\d{5}\s+[\p{L}][\p{L}'’ -]*[\p{L}])`)
-	reReasonProse = regexp.MustCompile(`(?:pour\s+le\s+motif\s+suivant|motif\s+du\s+recours|motif\s+de\s+recours|motif|reason\s+for\s+(?:the\s+)?assignment|reason)\s*:?\s*([^\n]{4,200})`)
+	rePersonProse = prefilter.MustCompile(`(?:^|[\s:(])(?:madame|monsieur|mademoiselle|mme|mlle|m\.|mr\.?|mrs\.?|ms\.?)\s+([\p{L}][\p{L}'’ -]{2,60}?)\s*(?:,|\(|\bnee?\b|\bborn\b|$)`)
+	reJobProse    = prefilter.MustCompile(`(?:occupera\s+le\s+poste\s+de|au\s+poste\s+de|en\s+qualite\s+de|le\s+poste\s+de|as\s+an?|the\s+position\s+of|job\s+title\s+of)\s+([^.,;\n(]{2,60})`)
+	reStartEnd    = prefilter.MustCompile(`(?:debutera|commencera|debute|commence|will\s+start|starts?|begins?|will\s+begin)\s+(?:le\s+|on\s+)?(.{6,30}?)\s+(?:et\s+(?:prendra|se\s+terminera|finira)\s+fin\s+le|et\s+se\s+terminera\s+le|et\s+prendra\s+fin\s+le|and\s+(?:will\s+)?(?:end|finish)s?\s+on|and\s+ends?\s+on)\s+(.{6,30})`)
+	reFromTo      = prefilter.MustCompile(`\b(?:du|from)\s+(.{6,30}?)\s+(?:au|to|until|-|–)\s+(.{6,30})`)
+	reRateProse   = prefilter.MustCompile(`(?:salaire|taux|remuneration)\s+horaire(?:\s+brut)?\s+(?:de\s+|:\s*|est\s+de\s+|fixe\s+a\s+)?(?:€\s*)?(\d+(?:[.,]\d+)?)|hourly\s+(?:rate|wage)\s+(?:of\s+|is\s+)?(?:eur\s*|€\s*)?(\d+(?:[.,]\d+)?)`)
+	reWeeklyProse = prefilter.MustCompile(`(?:duree\s+hebdomadaire[^\n.]{0,40}?|horaire\s+hebdomadaire[^\n.]{0,30}?)(\d+(?:[.,]\d+)?)\s*(?:h|heures)|(\d+(?:[.,]\d+)?)\s*(?:hours|heures|h)\s+(?:per\s+week|par\s+semaine|hebdomadaires)`)
+	reLocProse    = prefilter.MustCompile(`(?:s'executera|se\s+deroulera|aura\s+lieu|will\s+take\s+place|will\s+be\s+performed|place\s+of\s+work\s+is)[^.]{0,200}?\b(\d{5}\s+[\p{L}][\p{L}'’ -]*[\p{L}])`)
+	reReasonProse = prefilter.MustCompile(`(?:pour\s+le\s+motif\s+suivant|motif\s+du\s+recours|motif\s+de\s+recours|motif|reason\s+for\s+(?:the\s+)?assignment|reason)\s*:?\s*([^\n]{4,200})`)
 )
 
 // workerName finds the temporary worker: after a worker label, from "Nom"
@@ -264,7 +264,7 @@ func missionDates(d *doc) (start, end dateFound) {
 		}
 	}
 	flat, lineOf := d.squeezed()
-	for _, re := range []*regexp.Regexp{reStartEnd, reFromTo} {
+	for _, re := range []*prefilter.Regexp{reStartEnd, reFromTo} {
 		for _, m := range re.FindAllStringSubmatchIndex(flat, -1) {
 			a, okA := parseDate(flat[m[2]:m[3]], 0)
 			b, okB := parseDate(flat[m[4]:m[5]], 0)
@@ -372,10 +372,10 @@ func reason(d *doc) found {
 }
 
 var (
-	reReasonIncrease    = regexp.MustCompile(`\bacc\b|accroissement|surcroit|increase|peak|augmentation\s+temporaire|commande\s+exceptionnelle`)
-	reReasonReplacement = regexp.MustCompile(`\bremp\b|remplacement|replacement|replace|absence|absent`)
-	reReasonSeasonal    = regexp.MustCompile(`\bsais\b|saisonnier|saisonniere|seasonal|saison|season`)
-	reReasonOther       = regexp.MustCompile(`\bautr\b|\bautre\b|\bother\b|formation|insertion|recrutement|usage|d'usage|complement`)
+	reReasonIncrease    = prefilter.MustCompile(`\bacc\b|accroissement|surcroit|increase|peak|augmentation\s+temporaire|commande\s+exceptionnelle`)
+	reReasonReplacement = prefilter.MustCompile(`\bremp\b|remplacement|replacement|replace|absence|absent`)
+	reReasonSeasonal    = prefilter.MustCompile(`\bsais\b|saisonnier|saisonniere|seasonal|saison|season`)
+	reReasonOther       = prefilter.MustCompile(`\bautr\b|\bautre\b|\bother\b|formation|insertion|recrutement|usage|d'usage|complement`)
 )
 
 // reasonCode maps a printed reason (or its code ACC, REMP, SAIS, AUTR) to
@@ -388,7 +388,7 @@ func reasonCode(v string) string {
 	}
 	best := hit{at: 1 << 30}
 	for _, c := range []struct {
-		re   *regexp.Regexp
+		re   *prefilter.Regexp
 		code string
 	}{
 		{reReasonIncrease, pipeline.ReasonTemporaryIncrease},

@@ -1,12 +1,12 @@
 package rules
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/docflow/docflow/pipeline"
+	"github.com/docflow/docflow/pipeline/prefilter"
 )
 
 // months maps French and English month names and abbreviations, folded, to
@@ -30,11 +30,11 @@ const monthNames = `janvier|janv|jan|january|fevrier|fevr|fev|february|feb|mars|
 
 // Date patterns, matched on folded text. Each names its parts.
 var (
-	reISODate   = regexp.MustCompile(`\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b`)
-	reNumDate   = regexp.MustCompile(`\b(?P<d>\d{1,2})\s?[/.]\s?(?P<m>\d{1,2})\s?[/.]\s?(?P<y>\d{4}|\d{2})\b`)
-	reDayMonth  = regexp.MustCompile(`\b(?P<d>\d{1,2})(?:er|st|nd|rd|th)?\.?\s+(?P<mn>` + monthNames + `)\.?(?:\s*,?\s*(?P<y>\d{4}))?\b`)
-	reMonthDay  = regexp.MustCompile(`\b(?P<mn>` + monthNames + `)\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?(?:\s*,?\s*(?P<y>\d{4}))?\b`)
-	reShortDate = regexp.MustCompile(`\b(?P<d>\d{1,2})/(?P<m>\d{1,2})\b`)
+	reISODate   = prefilter.MustCompile(`\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b`)
+	reNumDate   = prefilter.MustCompile(`\b(?P<d>\d{1,2})\s?[/.]\s?(?P<m>\d{1,2})\s?[/.]\s?(?P<y>\d{4}|\d{2})\b`)
+	reDayMonth  = prefilter.MustCompile(`\b(?P<d>\d{1,2})(?:er|st|nd|rd|th)?\.?\s+(?P<mn>` + monthNames + `)\.?(?:\s*,?\s*(?P<y>\d{4}))?\b`)
+	reMonthDay  = prefilter.MustCompile(`\b(?P<mn>` + monthNames + `)\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?(?:\s*,?\s*(?P<y>\d{4}))?\b`)
+	reShortDate = prefilter.MustCompile(`\b(?P<d>\d{1,2})/(?P<m>\d{1,2})\b`)
 )
 
 // dateMatch is a date found in a folded string, with its byte range.
@@ -50,7 +50,7 @@ type dateMatch struct {
 func findDates(s string, defaultYear int) []dateMatch {
 	var out []dateMatch
 	taken := make([]bool, len(s)+1)
-	patterns := []*regexp.Regexp{reISODate, reNumDate}
+	patterns := []*prefilter.Regexp{reISODate, reNumDate}
 	if defaultYear > 0 {
 		patterns = append(patterns, reShortDate)
 	}

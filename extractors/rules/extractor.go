@@ -7,11 +7,11 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"regexp"
 	"strings"
 	"unicode"
 
 	"github.com/docflow/docflow/pipeline"
+	"github.com/docflow/docflow/pipeline/prefilter"
 )
 
 // Extractor extracts fields by rules. The zero value is ready to use.
@@ -56,7 +56,7 @@ func (e *Extractor) Extract(ctx context.Context, t pipeline.DocumentType, c pipe
 // reGraveMisread finds an "é" that French spelling forbids: before one
 // consonant and a final mute "e" (Menuisiére, Thérése), where OCR misread
 // an "è".
-var reGraveMisread = regexp.MustCompile(`([éÉ])([bcdfghjklmnpqrstvwxzç]es?)\b`)
+var reGraveMisread = prefilter.MustCompile(`([éÉ])([bcdfghjklmnpqrstvwxzç]es?)\b`)
 
 // repairAccents writes "è" for an OCR'd "é" that French spelling forbids,
 // in the names and the job title read from a scan.
@@ -83,13 +83,13 @@ func repairAccents(f *pipeline.Fields) {
 // reLMisread finds an "l" that OCR read as a digit one or a bar between
 // two lower-case letters ("Horticu1teur", "Vil|eurbanne"): no word of a
 // name, a title or a city holds one.
-var reLMisread = regexp.MustCompile(`(\p{Ll})[1|](\p{Ll})`)
+var reLMisread = prefilter.MustCompile(`(\p{Ll})[1|](\p{Ll})`)
 
 // reCulteurMisread finds the suffix of the "-culteur" trades (agriculteur,
 // horticulteur, viticulteur, apiculteur, sylviculteur...) and of
 // "-culture" whose "l" OCR read as an "i": French has no word in
 // "-cuiteur", "-cuitrice" or "-cuiture".
-var reCulteurMisread = regexp.MustCompile(`(?i)cu[iíï]t(?:eurs?|rices?|ures?)\b`)
+var reCulteurMisread = prefilter.MustCompile(`(?i)cu[iíï]t(?:eurs?|rices?|ures?)\b`)
 
 // repairLetters undoes the OCR confusions of "l" that spelling rules out,
 // in the names, the job title and the place read from a scan.

@@ -1,9 +1,10 @@
 package rules
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/docflow/docflow/pipeline/prefilter"
 )
 
 // found is a value found for a field, with where it was and how sure the
@@ -30,11 +31,11 @@ func trimSpecks(s string) string { return strings.TrimLeft(s, "-.,'~*•·") }
 const gap = 3
 
 // allLabels holds every label pattern, to tell a label from a value.
-var allLabels []*regexp.Regexp
+var allLabels []*prefilter.Regexp
 
 // label compiles a label pattern (folded text) and registers it.
-func label(pattern string) *regexp.Regexp {
-	re := regexp.MustCompile(`(?:^\s*|[\t|]\s*|\s{2,})[\[(_]?` + specks + `?(` + pattern + `)(?:\b|[\s:.|]|$)`)
+func label(pattern string) *prefilter.Regexp {
+	re := prefilter.MustCompile(`(?:^\s*|[\t|]\s*|\s{2,})[\[(_]?` + specks + `?(` + pattern + `)(?:\b|[\s:.|]|$)`)
 	allLabels = append(allLabels, re)
 	return re
 }
@@ -78,7 +79,7 @@ func isLabel(cell string) bool {
 
 // labelled returns the values that follow the label re, on the same line
 // after it, or in the cell below it when the line holds none.
-func (d *doc) labelled(re *regexp.Regexp) []found {
+func (d *doc) labelled(re *prefilter.Regexp) []found {
 	var out []found
 	for li, l := range d.lines {
 		if f, ok := d.wrappedLabel(re, li); ok {
@@ -177,7 +178,7 @@ func first(fs []found) (found, bool) {
 
 // wrappedLabel matches a label printed over two lines ("Entreprise" then
 // "utilisatrice" under it) and returns the value beside its first line.
-func (d *doc) wrappedLabel(re *regexp.Regexp, li int) (found, bool) {
+func (d *doc) wrappedLabel(re *prefilter.Regexp, li int) (found, bool) {
 	if li+1 >= len(d.lines) || d.blank(li+1) {
 		return found{}, false
 	}

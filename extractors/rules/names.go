@@ -1,13 +1,14 @@
 package rules
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/docflow/docflow/pipeline/prefilter"
 )
 
 // civility titles dropped before a person's name.
-var reCivility = regexp.MustCompile(`(?i)^(?:m\.|mr\.?|mrs\.?|ms\.?|miss|mme\.?|mlle\.?|madame|monsieur|mademoiselle|dr\.?)\s+`)
+var reCivility = prefilter.MustCompile(`(?i)^(?:m\.|mr\.?|mrs\.?|ms\.?|miss|mme\.?|mlle\.?|madame|monsieur|mademoiselle|dr\.?)\s+`)
 
 // personName normalises a person's name to "first last": civilities are
 // dropped, and a surname printed first in capitals ("DE LA FONTAINE Inès")
@@ -55,7 +56,7 @@ func personName(s string) string {
 
 // reSurnameFirst is a name printed "Surname, First names": one surname,
 // a comma, one or two capitalised first names.
-var reSurnameFirst = regexp.MustCompile(`^(\p{Lu}[\p{L}'’-]+),\s*(\p{Lu}[\p{L}'’-]*(?:\s\p{Lu}[\p{L}'’-]*)?)$`)
+var reSurnameFirst = prefilter.MustCompile(`^(\p{Lu}[\p{L}'’-]+),\s*(\p{Lu}[\p{L}'’-]*(?:\s\p{Lu}[\p{L}'’-]*)?)$`)
 
 // isUpperWord reports whether w has at least two letters, all upper case.
 func isUpperWord(w string) bool {
@@ -100,7 +101,7 @@ func nameFromParts(last, first string) string {
 }
 
 // reCompanySuffix cuts a company name before its address or details.
-var reCompanyCut = regexp.MustCompile(`\s+[–—-]\s+|\s*,\s*|\s+\(|\s{2,}`)
+var reCompanyCut = prefilter.MustCompile(`\s+[–—-]\s+|\s*,\s*|\s+\(|\s{2,}`)
 
 // companyName cleans a company name: the text before an address or a
 // comment, without "la société".
@@ -109,14 +110,14 @@ func companyName(s string) string {
 	if loc := reCompanyCut.FindStringIndex(s); loc != nil && loc[0] > 2 {
 		s = s[:loc[0]]
 	}
-	s = regexp.MustCompile(`(?i)^(?:la\s+soci[ée]t[ée]|soci[ée]t[ée]|the\s+company|company)\s+`).ReplaceAllString(s, "")
+	s = prefilter.MustCompile(`(?i)^(?:la\s+soci[ée]t[ée]|soci[ée]t[ée]|the\s+company|company)\s+`).ReplaceAllString(s, "")
 	return clean(s)
 }
 
 var (
-	rePostcodeCity = regexp.MustCompile(`\b(?:F-)?\d{5}\s+([\p{L}][\p{L}'’ -]*[\p{L}])`)
-	reCedex        = regexp.MustCompile(`(?i)\s+cedex(\s+\d+)?$`)
-	reStreet       = regexp.MustCompile(`(?i)\d|\b(rue|avenue|av\.|boulevard|bd|chemin|route|place|impasse|allée|allee|quai|cours|zone|za|zac|zi|parc|lieu-dit|street|road)\b`)
+	rePostcodeCity = prefilter.MustCompile(`\b(?:F-)?\d{5}\s+([\p{L}][\p{L}'’ -]*[\p{L}])`)
+	reCedex        = prefilter.MustCompile(`(?i)\s+cedex(\s+\d+)?$`)
+	reStreet       = prefilter.MustCompile(`(?i)\d|\b(rue|avenue|av\.|boulevard|bd|chemin|route|place|impasse|allée|allee|quai|cours|zone|za|zac|zi|parc|lieu-dit|street|road)\b`)
 )
 
 // cityOf returns the city of an address: the words after the postcode, or
@@ -136,7 +137,7 @@ func cityOf(s string) string {
 	return s
 }
 
-var reSIRETDigits = regexp.MustCompile(`\d[\d .]{11,20}\d`)
+var reSIRETDigits = prefilter.MustCompile(`\d[\d .]{11,20}\d`)
 
 // siretDigits keeps the digits of a SIRET printed with spaces or dots.
 func siretDigits(s string) string {

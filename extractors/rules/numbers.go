@@ -2,14 +2,15 @@ package rules
 
 import (
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/docflow/docflow/pipeline/prefilter"
 )
 
 // reDecimal finds a decimal number with a comma or a point, or an integer;
 // thousands separated by a space or a dot are not expected in rates and hours.
-var reDecimal = regexp.MustCompile(`\d+(?:[.,]\d+)?`)
+var reDecimal = prefilter.MustCompile(`\d+(?:[.,]\d+)?`)
 
 // parseDecimal returns the first number in s ("13,45", "13.45", "35").
 func parseDecimal(s string) (float64, bool) {
@@ -36,7 +37,7 @@ type hoursToken struct {
 // reHours finds amounts of hours: 7h30, 7 h 30, 8h, 7:30, 7,50, 7.5, 35
 // hours. Groups: 1-2 "7h30", 3-4 clock, 5 decimal, 6 unit after a decimal
 // or integer.
-var reHours = regexp.MustCompile(`\b(\d{1,3})\s?h\s?(\d{2})?(?:\b|$)|\b(\d{1,2}):(\d{2})\b|\b(\d{1,3}(?:[.,]\d{1,2})?)(\s*(?:hours?|heures?|hrs?)\b)?`)
+var reHours = prefilter.MustCompile(`\b(\d{1,3})\s?h\s?(\d{2})?(?:\b|$)|\b(\d{1,2}):(\d{2})\b|\b(\d{1,3}(?:[.,]\d{1,2})?)(\s*(?:hours?|heures?|hrs?)\b)?`)
 
 // findHours returns the amounts of time in a folded line.
 func findHours(s string) []hoursToken {

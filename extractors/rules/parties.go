@@ -1,9 +1,10 @@
 package rules
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/docflow/docflow/pipeline/prefilter"
 )
 
 // parties are the staffing agency and the client company of a contract,
@@ -23,11 +24,11 @@ const (
 )
 
 var (
-	reAgencyAnchor = regexp.MustCompile(`entreprise\s+de\s+travail\s+temporaire|agence\s+d'emploi|agence\s+de\s+travail\s+temporaire|staffing\s+agency|temporary\s+work\s+agency|employment\s+agency|\bett\b|\bagency\b|\bagence\b`)
-	reClientAnchor = regexp.MustCompile(`entreprise\s+utilisatrice|client\s+company|user\s+company|societe\s+utilisatrice|\bclient\b`)
+	reAgencyAnchor = prefilter.MustCompile(`entreprise\s+de\s+travail\s+temporaire|agence\s+d'emploi|agence\s+de\s+travail\s+temporaire|staffing\s+agency|temporary\s+work\s+agency|employment\s+agency|\bett\b|\bagency\b|\bagence\b`)
+	reClientAnchor = prefilter.MustCompile(`entreprise\s+utilisatrice|client\s+company|user\s+company|societe\s+utilisatrice|\bclient\b`)
 	// Prose forms of the parties.
-	reAgencyProse = regexp.MustCompile(`(?:la\s+)?societe\s+([^,]{3,80}?),\s*(?:[^,]{0,40},\s*)?(?:entreprise\s+de\s+travail\s+temporaire|agence\s+d'emploi)`)
-	reClientProse = regexp.MustCompile(`(?:mise?\s+a\s+(?:la\s+)?disposition\s+de|au\s+profit\s+de|assigned\s+to|placed\s+with|on\s+behalf\s+of)\s+(?:la\s+societe\s+|l'entreprise\s+|the\s+company\s+|the\s+client\s+)?([^,]{3,80}?)(?:,|\s+\(|\s+siret|\s{3,})`)
+	reAgencyProse = prefilter.MustCompile(`(?:la\s+)?societe\s+([^,]{3,80}?),\s*(?:[^,]{0,40},\s*)?(?:entreprise\s+de\s+travail\s+temporaire|agence\s+d'emploi)`)
+	reClientProse = prefilter.MustCompile(`(?:mise?\s+a\s+(?:la\s+)?disposition\s+de|au\s+profit\s+de|assigned\s+to|placed\s+with|on\s+behalf\s+of)\s+(?:la\s+societe\s+|l'entreprise\s+|the\s+company\s+|the\s+client\s+)?([^,]{3,80}?)(?:,|\s+\(|\s+siret|\s{3,})`)
 )
 
 // anchor is where a party is mentioned.
@@ -86,7 +87,7 @@ func findParties(d *doc) parties {
 
 // companyValue returns the first plausible company named after a party
 // label.
-func companyValue(d *doc, re *regexp.Regexp, side party, anchors []anchor) found {
+func companyValue(d *doc, re *prefilter.Regexp, side party, anchors []anchor) found {
 	for _, f := range d.labelled(re) {
 		v := companyName(f.value)
 		if !plausibleCompany(v) || isLabel(f.value) {
@@ -99,9 +100,9 @@ func companyValue(d *doc, re *regexp.Regexp, side party, anchors []anchor) found
 }
 
 var (
-	reLegalForm    = regexp.MustCompile(`^(?:sas|sasu|sarl|sa|eurl|snc|sca|scop|sci|gie|gmbh|ltd|inc|llc|plc|bv|nv)\.?$`)
-	reOpenEnded    = regexp.MustCompile(`(?:^|\s)(?:de|des|du|d'|et|&|la|les|le|l'|-|and|of)$`)
-	reNameFragment = regexp.MustCompile(`^[\p{L}&'’ .-]{2,40}$`)
+	reLegalForm    = prefilter.MustCompile(`^(?:sas|sasu|sarl|sa|eurl|snc|sca|scop|sci|gie|gmbh|ltd|inc|llc|plc|bv|nv)\.?$`)
+	reOpenEnded    = prefilter.MustCompile(`(?:^|\s)(?:de|des|du|d'|et|&|la|les|le|l'|-|and|of)$`)
+	reNameFragment = prefilter.MustCompile(`^[\p{L}&'’ .-]{2,40}$`)
 )
 
 // companyContinued appends the rest of a company's name that its cell
@@ -218,7 +219,7 @@ func sirets(d *doc, foldText string, raw []rune, starts []int, anchors []anchor)
 }
 
 // reSIRETLabel finds the word that announces a SIRET (or SIREN) number.
-var reSIRETLabel = regexp.MustCompile(`siret|siren`)
+var reSIRETLabel = prefilter.MustCompile(`siret|siren`)
 
 // siretAfter finds the digits of the SIRET announced by a label that ends
 // at rune i of the joined text, and returns their [start, end) runes.

@@ -1,13 +1,13 @@
 package rules
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/docflow/docflow/pipeline"
+	"github.com/docflow/docflow/pipeline/prefilter"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -74,7 +74,7 @@ func newDoc(text string) *doc {
 
 // reSlashDate finds a numeric date with slashes, for telling day-first
 // from month-first documents.
-var reSlashDate = regexp.MustCompile(`\b(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})\b`)
+var reSlashDate = prefilter.MustCompile(`\b(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})\b`)
 
 // monthFirst reads the numeric dates of a document written month first
 // (US: 04/17/2026) as day first, by swapping day and month in the folded
@@ -160,7 +160,7 @@ func (d *doc) text(s span) string {
 }
 
 // find returns the spans of re's matches on each line, in order.
-func (d *doc) find(re *regexp.Regexp) []span {
+func (d *doc) find(re *prefilter.Regexp) []span {
 	var out []span
 	for i, l := range d.lines {
 		for _, m := range re.FindAllStringIndex(l.fold, -1) {

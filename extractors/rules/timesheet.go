@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -9,18 +8,19 @@ import (
 	"unicode"
 
 	"github.com/docflow/docflow/pipeline"
+	"github.com/docflow/docflow/pipeline/prefilter"
 )
 
 var (
 	lblTSWorker = label(`interimaire|salarie\s+interimaire|salarie|nom\s+du\s+salarie|nom\s+de\s+l'interimaire|temporary\s+worker|worker\s+name|worker|employee\s*name|intervenant|collaborateur`)
 	lblTSClient = label(`entreprise\s+utilisatrice|societe\s+utilisatrice|client\s+company|user\s+company|client|site\s+client|etablissement`)
-	rePeriodKey = regexp.MustCompile(`periode|period|semaine|week|du\s+\d|from\s|mois\s+de|month`)
-	reTotalKey  = regexp.MustCompile(`\btotal|soit\s+un\s+total|\bsoit\b`)
-	reHoursHead = regexp.MustCompile(`heures\s+travaillees|heures\s+effectuees|hours\s+worked|total\s+jour|duree|\bheures\b|\bhours\b|\bhrs\b|\bh\.?\s*trav`)
-	reDateHead  = regexp.MustCompile(`\bdate\b|\bjour\b|\bday\b`)
-	reWorkerTS  = regexp.MustCompile(`(?:atteste\s+que|effectuees\s+par|realisees\s+par|worked\s+by|hours\s+of|heures\s+de)\s+(?:(?:madame|monsieur|mme|m\.|mr\.?|mrs\.?|ms\.?)\s+)?([\p{L}][\p{L}'’ -]{2,60}?)\s*(?:,|\(|\bintérimaire\b|\bfor\b|\bpour\b|$)`)
-	reClientTS  = regexp.MustCompile(`(?:de\s+la\s+societe|pour\s+la\s+societe|aupres\s+de\s+la\s+societe|chez|at\s+the\s+premises\s+of|for\s+the\s+company)\s+([^,\n(]{3,60}?)(?:,|\s+\(|\s{3,}|\s+atteste|\s+certifie)`)
-	reSignOff   = regexp.MustCompile(`^(?:cordialement|bien\s+cordialement|bien\s+a\s+vous|salutations|merci|many\s+thanks|thanks|thank\s+you|best\s+regards|kind\s+regards|regards|best)\b`)
+	rePeriodKey = prefilter.MustCompile(`periode|period|semaine|week|du\s+\d|from\s|mois\s+de|month`)
+	reTotalKey  = prefilter.MustCompile(`\btotal|soit\s+un\s+total|\bsoit\b`)
+	reHoursHead = prefilter.MustCompile(`heures\s+travaillees|heures\s+effectuees|hours\s+worked|total\s+jour|duree|\bheures\b|\bhours\b|\bhrs\b|\bh\.?\s*trav`)
+	reDateHead  = prefilter.MustCompile(`\bdate\b|\bjour\b|\bday\b`)
+	reWorkerTS  = prefilter.MustCompile(`(?:atteste\s+que|effectuees\s+par|realisees\s+par|worked\s+by|hours\s+of|heures\s+de)\s+(?:(?:madame|monsieur|mme|m\.|mr\.?|mrs\.?|ms\.?)\s+)?([\p{L}][\p{L}'’ -]{2,60}?)\s*(?:,|\(|\bintérimaire\b|\bfor\b|\bpour\b|$)`)
+	reClientTS  = prefilter.MustCompile(`(?:de\s+la\s+societe|pour\s+la\s+societe|aupres\s+de\s+la\s+societe|chez|at\s+the\s+premises\s+of|for\s+the\s+company)\s+([^,\n(]{3,60}?)(?:,|\s+\(|\s{3,}|\s+atteste|\s+certifie)`)
+	reSignOff   = prefilter.MustCompile(`^(?:cordialement|bien\s+cordialement|bien\s+a\s+vous|salutations|merci|many\s+thanks|thanks|thank\s+you|best\s+regards|kind\s+regards|regards|best)\b`)
 )
 
 // timesheet extracts the fields of a timesheet, with their confidence and
@@ -88,7 +88,7 @@ func tsContractNumber(d *doc) found {
 			return found{value: n, text: v, line: li, conf: 0.85}
 		}
 	}
-	for _, re := range []*regexp.Regexp{colContract, colContractWeak} {
+	for _, re := range []*prefilter.Regexp{colContract, colContractWeak} {
 		if f := d.tableColumn(re, contractCell); f.value != "" {
 			return f
 		}
@@ -109,7 +109,7 @@ func contractCell(v string) string {
 }
 
 // reAmount is a cell that holds an amount or a time of day, not a code.
-var reAmount = regexp.MustCompile(`^\d{1,3}(?:[.,:h]\d{1,2})?$`)
+var reAmount = prefilter.MustCompile(`^\d{1,3}(?:[.,:h]\d{1,2})?$`)
 
 // workerCell reads a person's name from a table cell.
 func workerCell(v string) string {
@@ -205,7 +205,7 @@ func signatureCompany(d *doc) found {
 
 // columnValue finds a label used as a column header in a delimited table
 // and returns the value of that column in the next row, with that row.
-func (d *doc) columnValue(re *regexp.Regexp) (string, int) {
+func (d *doc) columnValue(re *prefilter.Regexp) (string, int) {
 	for i, l := range d.lines {
 		if !strings.ContainsAny(string(l.raw), "\t|") {
 			continue
@@ -257,8 +257,8 @@ const (
 )
 
 // column compiles the pattern of a whole heading cell.
-func column(pattern string) *regexp.Regexp {
-	return regexp.MustCompile(`^(?:` + pattern + `)$`)
+func column(pattern string) *prefilter.Regexp {
+	return prefilter.MustCompile(`^(?:` + pattern + `)$`)
 }
 
 // headingCell folds a heading cell and trims the punctuation around it
@@ -274,7 +274,7 @@ func headingCell(h string) string {
 // runs of spaces), then rows of cells under it. read turns a cell into a
 // value ("" for none). The value is the first row's; its confidence is
 // lower when the rows of the column disagree.
-func (d *doc) tableColumn(re *regexp.Regexp, read func(string) string) found {
+func (d *doc) tableColumn(re *prefilter.Regexp, read func(string) string) found {
 	for i, l := range d.lines {
 		delimited := strings.ContainsAny(string(l.raw), "\t|")
 		var heads []string
@@ -310,7 +310,7 @@ func (d *doc) tableColumn(re *regexp.Regexp, read func(string) string) found {
 
 // rePercent is a rate in a heading ("Heures sup. 25 %"), the one number
 // a heading line may hold.
-var rePercent = regexp.MustCompile(`\d+\s*%`)
+var rePercent = prefilter.MustCompile(`\d+\s*%`)
 
 // columnCells reads the cells of column ci in the rows under heading line
 // hi, up to the end of the table. The first cell that holds something must
@@ -400,7 +400,7 @@ func period(d *doc) (*pipeline.Date, *pipeline.Date, found) {
 
 // reMonthLine finds the month a monthly timesheet covers: "Mois : mars
 // 2026", "Month of March 2026".
-var reMonthLine = regexp.MustCompile(`\b(?:mois|month)\b\s*(?:de\s+|of\s+)?:?\s*(` + monthNames + `)\.?\s+(\d{4})\b`)
+var reMonthLine = prefilter.MustCompile(`\b(?:mois|month)\b\s*(?:de\s+|of\s+)?:?\s*(` + monthNames + `)\.?\s+(\d{4})\b`)
 
 // token is a run of non-space runes of a line, [start, end).
 type token struct {
@@ -753,7 +753,7 @@ func totalHours(d *doc, year int) (float64, found, bool) {
 // after the few words a label puts before it ("Total", "Nombre total
 // d'heures", "Heures totales", "Grand total", "Sous-total", "Weekly
 // total", "Total hours").
-var reTotalLabel = regexp.MustCompile(`(?:^|\t|\||;|\s{2,})\s*[-*•·=#>]*\s*(?:` + totalLabelWords + `\s*){0,3}total`)
+var reTotalLabel = prefilter.MustCompile(`(?:^|\t|\||;|\s{2,})\s*[-*•·=#>]*\s*(?:` + totalLabelWords + `\s*){0,3}total`)
 
 // totalLabel reports whether a line prints its total as a label: "total"
 // at the start of a cell (reTotalLabel), then the amount after a
@@ -778,7 +778,7 @@ const totalLabelWords = `(?:nombre|nbre|nb|heures?|hours?|hrs|h|grand|sous-|sub-
 // reTotalOrder is a total that a sentence asks for rather than states: an
 // order ("indiquez un total de 60 heures", "please set the total to 60")
 // is no figure of the document.
-var reTotalOrder = regexp.MustCompile(`\b(?:indiquez|inscrivez|mettez|ecrivez|saisissez|renseignez|declarez|reportez|retenez|utilisez|considerez|remplacez|corrigez|modifiez|portez|affichez|retournez|renvoyez|donnez|fixez|extrayez|indiquer|inscrire|mettre|ecrire|saisir|renseigner|declarer|reporter|retenir|utiliser|considerer|remplacer|corriger|modifier|porter|afficher|retourner|renvoyer|donner|fixer|extraire)\b[^.!?]*\btotal|` +
+var reTotalOrder = prefilter.MustCompile(`\b(?:indiquez|inscrivez|mettez|ecrivez|saisissez|renseignez|declarez|reportez|retenez|utilisez|considerez|remplacez|corrigez|modifiez|portez|affichez|retournez|renvoyez|donnez|fixez|extrayez|indiquer|inscrire|mettre|ecrire|saisir|renseigner|declarer|reporter|retenir|utiliser|considerer|remplacer|corriger|modifier|porter|afficher|retourner|renvoyer|donner|fixer|extraire)\b[^.!?]*\btotal|` +
 	`(?:^|[.!?:;]\s*|\b(?:please|must|should|shall|always|now)\s+)(?:set|enter|write|report|use|record|change|replace|output|return|put|make|fill\s+in|give|show|extract|treat|state)\b[^.!?]*\btotal`)
 
 // totalOn reads the largest total of the lines whose total is a label
@@ -819,7 +819,7 @@ func totalOn(d *doc, year int, labels bool) (float64, found, bool) {
 }
 
 // reClockRange finds a span of time of day: "08:00-12:00", "8h00 à 12h".
-var reClockRange = regexp.MustCompile(`\b(\d{1,2})[:h](\d{2})\s*(?:-|a|to)\s*(\d{1,2})[:h](\d{2})\b`)
+var reClockRange = prefilter.MustCompile(`\b(\d{1,2})[:h](\d{2})\s*(?:-|a|to)\s*(\d{1,2})[:h](\d{2})\b`)
 
 // clockRanges sums the spans of time of a row ("08:00-12:00 13:00-16:30"),
 // when the row prints no amount of hours of its own.

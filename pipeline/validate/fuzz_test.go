@@ -3,6 +3,7 @@ package validate
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -11,7 +12,8 @@ import (
 )
 
 // FuzzDetectInjection checks the prompt-injection detector on any text:
-// the folded text maps each byte back into the original, and a finding
+// the folded text maps each byte back into the original, every pattern
+// finds what it finds without its filter words, and a finding
 // has a family, a score at the threshold and a one-line UTF-8 excerpt of
 // bounded length.
 func FuzzDetectInjection(f *testing.F) {
@@ -33,6 +35,12 @@ func FuzzDetectInjection(f *testing.F) {
 		for i := range fd.s {
 			if fd.start[i] < 0 || fd.start[i] > fd.end[i] || fd.end[i] > len(text) || i > 0 && fd.start[i] < fd.start[i-1] {
 				t.Fatalf("byte %d of the folded text maps to [%d, %d) of %d", i, fd.start[i], fd.end[i], len(text))
+			}
+		}
+		for _, p := range injectionPatterns {
+			// The words that filter a pattern never hide a match of it.
+			if got, want := p.re.FindStringIndex(fd.s), p.re.Regexp.FindStringIndex(fd.s); !slices.Equal(got, want) {
+				t.Fatalf("pattern %s filtered by %q: %v, unfiltered %v", p.re, p.re.Words(), got, want)
 			}
 		}
 		found, ok := detectInjection(text)
@@ -125,3 +133,37 @@ func FuzzValidate(f *testing.F) {
 
 // rulesTable is the spec's table, named apart from FuzzValidate's rules.
 var rulesTable = rules
+
+// TestMostInjectionPatternsAreFiltered keeps the detector cheap: a change
+// of the patterns that left most of them without words to filter on would
+// make every document pay for all of them.
+func TestMostInjectionPatternsAreFiltered(t *testing.T) {
+	t.Parallel()
+	filtered := 0
+	for _, p := range injectionPatterns {
+		if p.re.Words() != nil {
+			filtered++
+		}
+	}
+	if filtered*4 < len(injectionPatterns)*3 {
+		t.Errorf("%d of %d patterns have words to filter on, want at least three quarters", filtered, len(injectionPatterns))
+	}
+}
+
+func BenchmarkDetectInjection(b *testing.B) {
+	text := `CONTRAT DE MISE À DISPOSITION — CONTRAT DE MISSION
+Numéro de contrat : CM-2026-004512
+Entreprise de travail temporaire : Intérim Plus Lyon, SIRET 732 829 320 00074
+Entreprise utilisatrice : Boulangeries Martin SAS, SIRET 552 100 554 00013
+Salarié intérimaire : Élodie Lefèvre
+Qualification : Cariste — Motif du recours : accroissement temporaire d'activité
+Date de début : 02/03/2026 — Date de fin : 30/04/2026
+Taux horaire brut : 13,45 € — Durée hebdomadaire : 35 heures
+Lieu de mission : Villeurbanne
+Le salarié intérimaire déclare avoir pris connaissance des conditions de la mission et des
+consignes de sécurité propres au poste. L'entreprise utilisatrice s'engage à fournir les
+équipements de protection individuelle nécessaires. Fait à Lyon, le 27 février 2026.`
+	for b.Loop() {
+		detectInjection(text)
+	}
+}

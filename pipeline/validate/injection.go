@@ -2,7 +2,6 @@ package validate
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -10,6 +9,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/docflow/docflow/pipeline"
+	"github.com/docflow/docflow/pipeline/prefilter"
 )
 
 // The prompt-injection detector scores a text with families of patterns.
@@ -49,7 +49,7 @@ const (
 type injectionPattern struct {
 	family injectionFamily
 	weight float64
-	re     *regexp.Regexp
+	re     *prefilter.Regexp
 }
 
 // Building blocks of the patterns.
@@ -171,8 +171,9 @@ var injectionPatterns = []injectionPattern{
 	{familyClaim, 0.3, re(`\b(?:ce|le)\s(?:document|contrat|releve)\s(?:\S+\s)?est\s(?:valide|conforme|correct|approuve)\b`)},
 }
 
-// re compiles a pattern of the detector.
-func re(pattern string) *regexp.Regexp { return regexp.MustCompile(pattern) }
+// re compiles a pattern of the detector, with the words that a text must
+// hold for it to be searched (most texts hold none of most patterns').
+func re(pattern string) *prefilter.Regexp { return prefilter.MustCompile(pattern) }
 
 // injectionFinding is what the detector found in a text.
 type injectionFinding struct {
