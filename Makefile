@@ -70,7 +70,7 @@ fuzz: ## Run every fuzz target in turn for FUZZTIME each (FUZZ=regexp picks targ
 vulncheck: ## govulncheck against a pinned, offline vulnerability database (DOCFLOW_VULN_STRICT=1: fail on the standard library's too)
 	scripts/govulncheck.sh
 
-bench: setup ## Set up, run the benchmarks and write docs/benchmarks-latest.md (BENCH=regexp, PKGS=./api/... to narrow, BENCH_SCALE=1k,10k,100k)
+bench: setup ## Set up, run the benchmarks and write the latest-run section of docs/benchmarks.md (BENCH=regexp, PKGS=./api/... to narrow, BENCH_SCALE=1k,10k,100k)
 	DOCFLOW_BENCH_SCALE=$(BENCH_SCALE) $(GO) test -run='^$$' -bench='$(BENCH)' -benchmem -timeout $(BENCH_TIMEOUT) $(BENCH_FLAGS) $(PKGS) 2>&1 | \
 		$(GO) run ./scripts/benchreport -command "make bench BENCH='$(BENCH)' BENCH_SCALE=$(BENCH_SCALE)"
 

@@ -1,8 +1,9 @@
 // Command benchreport turns `go test -bench` output (standard input) into
 // a Markdown report: the date, the machine, the command, and one table row
 // per benchmark with every metric it reported (ns/op, docs/s, p50_ms...).
-// `make bench` writes it to docs/benchmarks-latest.md; docs/benchmarks.md
-// explains the figures and keeps the findings.
+// `make bench` writes it into docs/benchmarks.md, as the section between
+// the markers beginMarker and endMarker (appended when they are missing);
+// the rest of that file explains the figures and keeps the findings.
 package main
 
 import (
@@ -18,6 +19,7 @@ import (
 
 func main() {
 	command := flag.String("command", "", "the command that produced the input")
+	file := flag.String("file", "docs/benchmarks.md", "the Markdown file whose latest-run section is written")
 	flag.Parse()
 	type row struct {
 		pkg, name, iters string
@@ -63,7 +65,7 @@ func main() {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Benchmarks: latest run\n\nWritten by `make bench` on %s. The figures are explained, and the findings kept, in [benchmarks.md](benchmarks.md).\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(&b, "## Latest run of `make bench`\n\nWritten by `make bench` (scripts/benchreport) on %s; the sections above explain the figures and keep the findings.\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(&b, "| | |\n|---|---|\n| machine | %s |\n| cores | %d |\n| memory | %s |\n| Go | %s |\n| command | `%s` |\n\n",
 		out("uname", "-srm"), runtime.NumCPU(), memTotal(), runtime.Version(), *command)
 	b.WriteString("| package | benchmark | runs | figures |\n|---|---|---:|---|\n")
@@ -76,13 +78,40 @@ func main() {
 			fmt.Fprintf(&b, "    %s\n", f)
 		}
 	}
-	if err := os.WriteFile("docs/benchmarks-latest.md", []byte(b.String()), 0o644); err != nil {
+	doc, err := os.ReadFile(*file)
+	if err != nil && !os.IsNotExist(err) {
+		fmt.Fprintln(os.Stderr, "benchreport:", err)
+		os.Exit(1)
+	}
+	if err := os.WriteFile(*file, []byte(splice(string(doc), b.String())), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "benchreport:", err)
 		os.Exit(1)
 	}
 	if len(failures) > 0 {
 		os.Exit(1)
 	}
+}
+
+// The markers around the section that benchreport writes.
+const (
+	beginMarker = "<!-- benchreport: the latest run, written by make bench -->"
+	endMarker   = "<!-- /benchreport -->"
+)
+
+// splice returns doc with the section between the markers replaced by
+// section, or with the markers and section appended when doc has none.
+func splice(doc, section string) string {
+	block := beginMarker + "\n" + strings.TrimRight(section, "\n") + "\n" + endMarker + "\n"
+	i := strings.Index(doc, beginMarker)
+	j := strings.Index(doc, endMarker)
+	if i < 0 || j < i {
+		if doc != "" && !strings.HasSuffix(doc, "\n\n") {
+			doc = strings.TrimRight(doc, "\n") + "\n\n"
+		}
+		return doc + block
+	}
+	rest := strings.TrimPrefix(doc[j+len(endMarker):], "\n")
+	return doc[:i] + block + rest
 }
 
 func out(name string, args ...string) string {
