@@ -2,30 +2,38 @@ package api_test
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/docflow/docflow/cmd/docflow/proctest"
+	"github.com/docflow/docflow/keyring"
 	"github.com/docflow/docflow/pipeline/testdocs"
+	"github.com/docflow/docflow/storage/dbtest"
 )
 
-// BenchmarkUploadLatency is a load generator: c clients (goroutines with
-// their own connections, over real HTTP) upload distinct one-page contract
-// PDFs to the API wired with the real stack (no rate limiter: api.New
-// without WithRateLimit, as a served binary with DOCFLOW_RATE_PER_KEY=0 and
-// DOCFLOW_RATE_PER_TENANT=0), while 4 River workers process them. It
-// reports the upload latency (p50, p99) and the uploads per second, and
-// as the anchor the same clients' GET /healthz latency at the same
-// concurrency, measured in the same run.
+// BenchmarkUploadLatency is a load generator, separate from what it
+// loads: the real docflow binary serves (docflow serve: the API and 4
+// workers, on fresh databases, no rate limit: DOCFLOW_RATE_PER_KEY=0 and
+// DOCFLOW_RATE_PER_TENANT=0), and c clients of this process (goroutines
+// with their own connections, over real HTTP) upload distinct one-page
+// contract PDFs while its workers process them. It reports the upload
+// latency (p50, p99) and the uploads per second, and as the anchor the
+// same clients' GET /healthz latency at the same concurrency, measured in
+// the same run.
 func BenchmarkUploadLatency(b *testing.B) {
-	e := setup(b, envOptions{})
-	tn := e.tenant("Load")
+	url, key := servedAPI(b)
 	for _, c := range []int{10, 50, 200} {
 		b.Run(fmt.Sprintf("clients=%d", c), func(b *testing.B) {
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c, MaxConnsPerHost: c}, Timeout: 2 * time.Minute}
@@ -36,14 +44,14 @@ func BenchmarkUploadLatency(b *testing.B) {
 			}
 			b.ResetTimer()
 			lat, elapsed := loadRun(b, client, c, b.N, func(i int) *http.Request {
-				req, _ := http.NewRequest(http.MethodPost, e.server.URL+"/v1/documents", bytes.NewReader(bodies[i]))
-				req.Header.Set("Authorization", "Bearer "+tn.uploader)
+				req, _ := http.NewRequest(http.MethodPost, url+"/v1/documents", bytes.NewReader(bodies[i]))
+				req.Header.Set("Authorization", "Bearer "+key)
 				req.Header.Set("Content-Type", types[i])
 				return req
 			}, http.StatusAccepted, http.StatusCreated, http.StatusOK)
 			b.StopTimer()
 			anchor, anchorElapsed := loadRun(b, client, c, max(b.N, 10*c), func(int) *http.Request {
-				req, _ := http.NewRequest(http.MethodGet, e.server.URL+"/healthz", nil)
+				req, _ := http.NewRequest(http.MethodGet, url+"/healthz", nil)
 				return req
 			}, http.StatusOK)
 			b.ReportMetric(percentileMS(lat, 0.50), "p50-ms")
@@ -54,6 +62,40 @@ func BenchmarkUploadLatency(b *testing.B) {
 			b.ReportMetric(float64(len(anchor))/anchorElapsed.Seconds(), "healthz/s")
 		})
 	}
+}
+
+// servedAPI runs docflow serve on fresh databases, with one tenant, and
+// returns its URL and an uploader's API key; the server stops at the end.
+func servedAPI(b *testing.B) (url, key string) {
+	b.Helper()
+	master := make([]byte, keyring.KeySize)
+	rand.Read(master)
+	addr := proctest.Addr(b)
+	env := proctest.Environ(map[string]string{
+		"DOCFLOW_POSTGRES_URL": dbtest.PostgresURL(b), "DOCFLOW_MARIADB_DSN": dbtest.MariaDBDSN(b),
+		"DOCFLOW_DATA_DIR": filepath.Join(b.TempDir(), "data"), "DOCFLOW_MASTER_KEY": base64.StdEncoding.EncodeToString(master),
+		"DOCFLOW_ADDR": addr, "DOCFLOW_WORKERS": "4", "DOCFLOW_RATE_PER_KEY": "0", "DOCFLOW_RATE_PER_TENANT": "0",
+	})
+	proctest.Run(b, env, "migrate")
+	var tn struct{ ID string }
+	if err := json.Unmarshal(proctest.Run(b, env, "tenant", "create", "Load", "--json"), &tn); err != nil {
+		b.Fatal(err)
+	}
+	var k struct{ Key string }
+	if err := json.Unmarshal(proctest.Run(b, env, "apikey", "create", "--tenant", tn.ID, "--role", "uploader", "--json"), &k); err != nil {
+		b.Fatal(err)
+	}
+	p := proctest.Start(b, "serve", env, "serve")
+	b.Cleanup(func() {
+		if !p.Stop(syscall.SIGTERM, 30*time.Second) {
+			b.Logf("docflow serve did not stop on SIGTERM:\n%s", p.Logs())
+		}
+	})
+	url = "http://" + addr
+	if err := p.WaitHTTP(url+"/readyz", time.Minute); err != nil {
+		b.Fatalf("docflow serve: %v\n%s", err, p.Logs())
+	}
+	return url, k.Key
 }
 
 // loadRun sends n requests from c concurrent clients and returns each

@@ -13,7 +13,6 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -113,14 +112,7 @@ func (c *cluster) note(format string, args ...any) {
 
 func (c *cluster) cli(args ...string) []byte {
 	c.t.Helper()
-	cmd := exec.Command(proctest.Binary(c.t), args...)
-	cmd.Env = proctest.Environ(c.env)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		c.t.Fatalf("docflow %v: %v\n%s%s", args, err, out.String(), errb.String())
-	}
-	return out.Bytes()
+	return proctest.Run(c.t, proctest.Environ(c.env), args...)
 }
 
 func (c *cluster) cliJSON(v any, args ...string) {

@@ -73,6 +73,21 @@ func Environ(settings map[string]string, extra ...string) []string {
 	return append(env, extra...)
 }
 
+// Run runs the docflow command (Binary) with args in the environment env
+// to its end and returns what it printed on standard output; it fails t
+// when the command fails, with all it printed.
+func Run(t testing.TB, env []string, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command(Binary(t), args...)
+	cmd.Env = env
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("docflow %v: %v\n%s%s", args, err, out.String(), errb.String())
+	}
+	return out.Bytes()
+}
+
 // Addr returns an address 127.0.0.1:port whose port is free at the time
 // of the call, for a process to listen on.
 func Addr(t testing.TB) string {
