@@ -151,6 +151,9 @@ func ToStatus(err error) (int, string) {
 		return http.StatusUnprocessableEntity, r.Code
 	}
 	err = Classify(err)
+	if IsBadText(err) {
+		return http.StatusBadRequest, "invalid_argument"
+	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		// A request that waited out its time (WithRequestTimeout), or whose
 		// client left, waited for a database: the client may retry.
@@ -167,7 +170,15 @@ func ToStatus(err error) (int, string) {
 // IsPermanent reports whether retrying the work that returned err is pointless.
 func IsPermanent(err error) bool {
 	return errors.Is(err, Permanent) || errors.Is(err, Refused) ||
-		errors.Is(err, InvalidArgument) || errors.Is(err, NotFound)
+		errors.Is(err, InvalidArgument) || errors.Is(err, NotFound) || IsBadText(err)
+}
+
+// IsBadText reports whether PostgreSQL refused a text it was given: not
+// valid UTF-8, or holding a NUL (SQLSTATE 22021, 22P05). It is the
+// client's input, never an outage: a 400, and no retry.
+func IsBadText(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "22021" || pe.Code == "22P05")
 }
 
 // RetryAfter is how long the API asks a client to wait after a 503

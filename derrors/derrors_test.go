@@ -33,6 +33,8 @@ func TestToStatus(t *testing.T) {
 		{fmt.Errorf("files: %w: %w", StorageFull, errors.New("no space left on device")), http.StatusInsufficientStorage, "storage_full"},
 		{errors.New("boom"), http.StatusInternalServerError, "internal"},
 		{fmt.Errorf("acquire: %w", context.DeadlineExceeded), http.StatusServiceUnavailable, "unavailable"},
+		{fmt.Errorf("insert: %w", &pgconn.PgError{Code: "22021", Message: "invalid byte sequence for encoding \"UTF8\": 0x00"}), http.StatusBadRequest, "invalid_argument"},
+		{&pgconn.PgError{Code: "22P05", Message: "unsupported Unicode escape sequence"}, http.StatusBadRequest, "invalid_argument"},
 		{fmt.Errorf("query: %w", context.Canceled), http.StatusServiceUnavailable, "unavailable"},
 	} {
 		status, code := ToStatus(c.err)

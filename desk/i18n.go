@@ -303,6 +303,7 @@ var messages = map[string][2]string{
 	"history.document.revalidated":            {"Vérifié à nouveau", "Checked again"},
 	"history.document.refused":                {"Refusé", "Refused"},
 	"history.document.failed":                 {"Échec", "Failed"},
+	"history.document.resubmitted":            {"Renvoyé après un échec", "Sent again after a failure"},
 	"history.review.claimed":                  {"Tâche prise", "Task claimed"},
 	"history.review.released":                 {"Tâche rendue", "Task released"},
 	"history.review.approved":                 {"Approuvé", "Approved"},

@@ -9,9 +9,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/docflow/docflow/pipeline"
 	"github.com/docflow/docflow/pipeline/testdocs"
+	"github.com/google/uuid"
 )
 
 // rawMail builds a message from header lines and a body.
@@ -144,5 +147,99 @@ func TestBadMailEndsAsRefusals(t *testing.T) {
 				t.Errorf("%s: %s refusal = %q (present %v), want %q; all: %v", m.id, name, v, ok, code, got)
 			}
 		}
+	}
+}
+
+// TestHostileEnvelopeDoesNotStickThePoller: what the sender wrote in the
+// envelope (a raw 8-bit Latin-1 subject, common in the wild, an encoded
+// word that decodes to a NUL, 8-bit bytes in the From address or the
+// Message-ID, a Message-ID longer than an index entry) is cleaned before
+// it is stored: the message is taken at the first poll, with the message
+// after it, and recorded valid UTF-8 without control characters.
+func TestHostileEnvelopeDoesNotStickThePoller(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat(uuid.NewString(), 120) // 4320 bytes
+	for _, tc := range []struct {
+		name, headers      string
+		subject, from, mid string // as recorded ("-": the Message-ID is cut)
+	}{
+		{"latin-1 subject", "From: a@example.org\r\nSubject: Relev\xe9 d'heures\r\nMessage-ID: <latin1@example.org>\r\n",
+			"Relevé d'heures", "a@example.org", "latin1@example.org"},
+		{"NUL in an encoded subject", "From: a@example.org\r\nSubject: =?utf-8?q?releve=00heures=0D=0Amars?=\r\nMessage-ID: <nul@example.org>\r\n",
+			"releveheures mars", "a@example.org", "nul@example.org"},
+		{"windows-1252 encoded subject", "From: a@example.org\r\nSubject: =?windows-1252?q?=93Relev=E9=94?=\r\nMessage-ID: <cp1252@example.org>\r\n",
+			"“Relevé”", "a@example.org", "cp1252@example.org"},
+		{"8-bit from", "From: J\xe9r\xf4me <j\xe9r\xf4me@example.org>\r\nSubject: releve\r\nMessage-ID: <from@example.org>\r\n",
+			"releve", "jérôme@example.org", "from@example.org"},
+		// Not a valid Message-ID: the message is known by its hash.
+		{"8-bit message-id", "From: a@example.org\r\nSubject: releve\r\nMessage-ID: <id\xe9\x01@example.org>\r\n",
+			"releve", "a@example.org", ""},
+		{"long message-id", "From: a@example.org\r\nSubject: releve\r\nMessage-ID: <" + long + "@example.org>\r\n",
+			"releve", "a@example.org", "-"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := setup(t)
+			e.deliver([]byte("To: rh@example.com\r\n" + tc.headers + "\r\nbonjour\r\n"))
+			e.deliver(contractMail("ok@example.org", "CM-2026-009001"))
+			res, err := e.poller().Poll(context.Background(), e.mb)
+			if err != nil || res.Taken != 2 || res.Failed != 0 {
+				t.Fatalf("poll = %+v, %v; want both messages taken at once", res, err)
+			}
+			if in := e.count("INBOX"); in != 0 {
+				t.Fatalf("INBOX still holds %d messages; want 0", in)
+			}
+			var subject, from, mid, file string
+			if err := e.pool.QueryRow(context.Background(), `SELECT mm.subject, mm.from_addr, mm.message_id, d.file_name
+				FROM mail_messages mm JOIN documents d ON d.id = mm.document_id WHERE mm.message_id <> 'ok@example.org'`).
+				Scan(&subject, &from, &mid, &file); err != nil {
+				t.Fatal(err)
+			}
+			if subject != tc.subject || from != tc.from {
+				t.Errorf("recorded subject %q from %q, want %q from %q", subject, from, tc.subject, tc.from)
+			}
+			if tc.mid != "-" && mid != tc.mid {
+				t.Errorf("recorded Message-ID %q, want %q", mid, tc.mid)
+			}
+			if tc.mid == "-" && (len(mid) > 250 || !strings.HasPrefix(mid, long[:100])) {
+				t.Errorf("recorded Message-ID %q (%d bytes), want it cut to 250 bytes", mid, len(mid))
+			}
+			for _, s := range []string{subject, from, mid, file} {
+				if !utf8.ValidString(s) || strings.ContainsFunc(s, unicode.IsControl) {
+					t.Errorf("recorded %q: not clean", s)
+				}
+			}
+		})
+	}
+}
+
+// TestAttachmentNameWithControlCharacters: an attachment whose RFC 2047 or
+// RFC 2231 file name decodes to a NUL or control characters is split out
+// under its cleaned name, not failing the email's processing.
+func TestAttachmentNameWithControlCharacters(t *testing.T) {
+	t.Parallel()
+	good := testdocs.PDF(testdocs.Contract(testdocs.ValidContract("CM-2026-009101")))
+	for _, tc := range []struct{ name, part string }{
+		{"rfc 2047", attachment("application/pdf", "=?utf-8?q?contrat=00.pdf?=", good)},
+		{"rfc 2231", strings.Replace(attachment("application/pdf", "x", good), `filename="x"`, `filename*=utf-8''contrat%00%07.pdf`, 1)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := setup(t)
+			body := "--B\r\nContent-Type: text/plain\r\n\r\nci-joint\r\n--B\r\n" + tc.part + "--B--\r\n"
+			e.deliver(rawMail("nulname@example.org", []string{"Subject: contrat", "MIME-Version: 1.0", `Content-Type: multipart/mixed; boundary="B"`}, body))
+			if res := e.poll(e.poller()); res.Taken != 1 {
+				t.Fatalf("poll = %+v", res)
+			}
+			email := e.waitEmail()
+			if email.Status != pipeline.StatusCommitted || len(email.Children) != 1 {
+				t.Fatalf("email document %s with %d children (error %q %q); want it committed, split into its attachment",
+					email.Status, len(email.Children), email.ErrorCode, email.ErrorMessage)
+			}
+			child, err := e.store.Document(context.Background(), e.tenant, email.Children[0])
+			if err != nil || child.FileName != "contrat.pdf" {
+				t.Fatalf("attachment = %q, %v; want contrat.pdf", child.FileName, err)
+			}
+		})
 	}
 }

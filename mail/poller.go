@@ -99,7 +99,8 @@ func (p *Poller) dial(mb Mailbox) (*imapclient.Client, error) { return p.dialWit
 
 func (p *Poller) dialWith(mb Mailbox, h *imapclient.UnilateralDataHandler) (*imapclient.Client, error) {
 	addr := net.JoinHostPort(mb.Host, strconv.Itoa(mb.Port))
-	opts := &imapclient.Options{TLSConfig: p.TLSConfig, Dialer: &net.Dialer{Timeout: 30 * time.Second}, UnilateralDataHandler: h}
+	opts := &imapclient.Options{TLSConfig: p.TLSConfig, Dialer: &net.Dialer{Timeout: 30 * time.Second}, UnilateralDataHandler: h,
+		WordDecoder: wordDecoder}
 	switch mb.TLS {
 	case TLS, "":
 		return imapclient.DialTLS(addr, opts)
@@ -179,11 +180,9 @@ func (p *Poller) Poll(ctx context.Context, mb Mailbox) (res Result, err error) {
 			if ctxDone(ctx) {
 				return res, ctx.Err()
 			}
-			m := Message{TenantID: mb.TenantID, MailboxID: mb.ID, UIDValidity: sel.UIDValidity, UID: uint32(h.UID)}
-			if h.Envelope != nil {
-				m.MessageID, m.Subject = strings.Trim(h.Envelope.MessageID, "<> "), h.Envelope.Subject
-				m.From = envelopeSender(h.Envelope)
-			}
+			// What the sender wrote (raw 8-bit bytes, an encoded NUL) is
+			// cleaned before it is used or stored.
+			m := envelopeMessage(Message{TenantID: mb.TenantID, MailboxID: mb.ID, UIDValidity: sel.UIDValidity, UID: uint32(h.UID)}, h.Envelope)
 			if err := p.take(ctx, c, mb, settings, m, h.RFC822Size, &res); err != nil {
 				return res, err
 			}
@@ -209,8 +208,9 @@ func (p *Poller) take(ctx context.Context, c *imapclient.Client, mb Mailbox, set
 			from = "(no sender)"
 		}
 		res.Failed++
-		if _, err := p.Store.RecordFailure(ctx, m, fmt.Sprintf("sender %s is not on the tenant's allow-list", from)); err != nil {
-			return err
+		if _, err := p.recordFailure(ctx, mb, m, fmt.Sprintf("sender %s is not on the tenant's allow-list", from)); err != nil {
+			// Not parked unrecorded: retried at the next poll.
+			return ctxErr(ctx)
 		}
 		return p.park(ctx, c, mb, m, res)
 	}
@@ -325,13 +325,44 @@ func (p *Poller) failed(ctx context.Context, c *imapclient.Client, mb Mailbox, m
 		return ctx.Err()
 	}
 	res.Failed++
-	attempts, err := p.Store.RecordFailure(ctx, m, cause.Error())
+	attempts, err := p.recordFailure(ctx, mb, m, cause.Error())
 	if err != nil {
-		return errors.Join(cause, err)
+		// The message stays in place, unrecorded: the next poll tries it
+		// again. The poll goes on with the next message (a store that is
+		// down stops it there).
+		slog.Warn("mail: intake failed; the message stays in place", "mailbox", mb.ID, "uid", m.UID, "err", cause)
+		return ctxErr(ctx)
 	}
 	slog.Warn("mail: intake failed; the message stays in place", "mailbox", mb.ID, "uid", m.UID, "attempts", attempts, "err", cause)
 	if attempts >= maxAttempts(mb) {
 		return p.park(ctx, c, mb, m, res)
+	}
+	return nil
+}
+
+// recordFailure records a failed intake of m with its reason, cleaned.
+// Should the store refuse the record, it is recorded again without what
+// the sender wrote (subject, Message-ID, reason), so that the attempts are
+// still counted and the message parked in the end.
+func (p *Poller) recordFailure(ctx context.Context, mb Mailbox, m Message, reason string) (int, error) {
+	attempts, err := p.Store.RecordFailure(ctx, m, pipeline.CleanText(reason, maxReasonBytes))
+	if err == nil || ctx.Err() != nil {
+		return attempts, err
+	}
+	bare := Message{TenantID: m.TenantID, MailboxID: m.MailboxID, UIDValidity: m.UIDValidity, UID: m.UID}
+	attempts, err2 := p.Store.RecordFailure(ctx, bare, "the intake failed; its reason could not be recorded")
+	if err2 != nil {
+		slog.Error("mail: recording a failed intake failed", "mailbox", mb.ID, "uid", m.UID, "err", errors.Join(err, err2))
+		return 0, errors.Join(err, err2)
+	}
+	slog.Warn("mail: a failed intake was recorded without its details", "mailbox", mb.ID, "uid", m.UID, "err", err)
+	return attempts, nil
+}
+
+// ctxErr is ctx's error once it ended, else nil.
+func ctxErr(ctx context.Context) error {
+	if ctxDone(ctx) {
+		return ctx.Err()
 	}
 	return nil
 }
@@ -412,16 +443,4 @@ func fileName(m Message) string {
 		s = fmt.Sprintf("message-%d-%d", m.UIDValidity, m.UID)
 	}
 	return s + ".eml"
-}
-
-// envelopeSender is the message's From address (else Sender), lower-cased.
-func envelopeSender(e *imap.Envelope) string {
-	for _, list := range [][]imap.Address{e.From, e.Sender} {
-		for _, a := range list {
-			if addr := a.Addr(); addr != "" {
-				return strings.ToLower(addr)
-			}
-		}
-	}
-	return ""
 }

@@ -311,3 +311,80 @@ func TestFailingMessageIsRetriedThenParked(t *testing.T) {
 		t.Errorf("poll after parking = %+v, want nothing", res)
 	}
 }
+
+// refusingFailures is a store that refuses to record failures: all of
+// them, or those that carry what the sender wrote (a subject, a
+// Message-ID).
+type refusingFailures struct {
+	mail.Store
+	all bool
+}
+
+func (s refusingFailures) RecordFailure(ctx context.Context, m mail.Message, reason string) (int, error) {
+	if s.all || m.Subject != "" || m.MessageID != "" {
+		return 0, errors.New("ERROR: invalid byte sequence for encoding \"UTF8\" (injected)")
+	}
+	return s.Store.RecordFailure(ctx, m, reason)
+}
+
+// TestUnrecordableFailureDoesNotStopThePoll: when the store refuses to
+// record a failed intake, the poll still goes on to the next message. A
+// record refused for its details is made without them, so the message is
+// still retried then parked; one refused outright leaves the message in
+// place, untaken, for the next polls.
+func TestUnrecordableFailureDoesNotStopThePoll(t *testing.T) {
+	t.Parallel()
+	failing := []byte("From: a@example.org\r\nTo: rh@example.com\r\nSubject: FAIL-ME\r\nMessage-ID: <fail@example.org>\r\n\r\nFAIL-ME\r\n")
+	t.Run("details refused", func(t *testing.T) {
+		t.Parallel()
+		e := setup(t)
+		e.deliver(failing)
+		e.deliver(contractMail("ok@example.org", "CM-2026-007401"))
+		p := e.poller()
+		p.Store = refusingFailures{Store: e.store}
+		if res := e.poll(p); res.Taken != 1 || res.Failed != 1 || res.Moved != 1 {
+			t.Fatalf("first poll = %+v, want the good message taken and moved, one failure", res)
+		}
+		for i := 2; i < e.mb.MaxAttempts; i++ {
+			if res := e.poll(p); res.Failed != 1 || res.Parked != 0 {
+				t.Fatalf("poll %d = %+v, want one failure, nothing parked", i, res)
+			}
+		}
+		if res := e.poll(p); res.Failed != 1 || res.Parked != 1 {
+			t.Fatalf("last poll = %+v, want the message parked", res)
+		}
+		if in, failed, done := e.count("INBOX"), e.count("Failed"), e.count("Processed"); in != 0 || failed != 1 || done != 1 {
+			t.Errorf("INBOX %d, Failed %d, Processed %d; want 0, 1, 1", in, failed, done)
+		}
+		fs, err := e.store.MailFailures(context.Background(), e.tenant, e.mb.ID)
+		if err != nil || len(fs) != 1 || fs[0].Attempts != e.mb.MaxAttempts || fs[0].ParkedAt == nil {
+			t.Fatalf("failures = %+v, %v; want one, with every attempt counted, parked", fs, err)
+		}
+	})
+	t.Run("all refused", func(t *testing.T) {
+		t.Parallel()
+		e := setup(t)
+		e.deliver(failing)
+		e.deliver(contractMail("ok@example.org", "CM-2026-007402"))
+		p := e.poller()
+		p.Store = refusingFailures{Store: e.store, all: true}
+		for i := 1; i <= 3; i++ {
+			res := e.poll(p)
+			if want := (mail.Result{Taken: 1, Moved: 1, Failed: 1}); i == 1 && res != want {
+				t.Fatalf("poll %d = %+v, want %+v", i, res, want)
+			}
+			if want := (mail.Result{Failed: 1}); i > 1 && res != want {
+				t.Fatalf("poll %d = %+v, want %+v", i, res, want)
+			}
+		}
+		if in, failed, done := e.count("INBOX"), e.count("Failed"), e.count("Processed"); in != 1 || failed != 0 || done != 1 {
+			t.Errorf("INBOX %d, Failed %d, Processed %d; want the failing message left in place, the good one processed", in, failed, done)
+		}
+		if n := e.sql("SELECT count(*) FROM documents WHERE parent_id IS NULL"); n != 1 {
+			t.Errorf("%d email documents, want 1 (the good one, once)", n)
+		}
+		if n := e.sql("SELECT count(*) FROM mail_messages"); n != 1 {
+			t.Errorf("%d messages recorded, want 1", n)
+		}
+	})
+}

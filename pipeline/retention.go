@@ -19,6 +19,11 @@ type RetentionStore interface {
 	// database, and the personal details of their audit entries. It
 	// returns the storage keys no document uses any more.
 	PurgeDocuments(ctx context.Context, tenantID string, cutoff time.Time, limit int) (purged int, orphanKeys []string, err error)
+	// DeleteOrphan calls remove for a storage key if no document uses it,
+	// under a lock that the creation of a document with that key takes
+	// too: a document stored meanwhile keeps its file. It reports whether
+	// it removed it.
+	DeleteOrphan(ctx context.Context, key string, remove func(context.Context, string) error) (bool, error)
 }
 
 // FileRemover deletes stored files (implemented by the file stores).
@@ -58,10 +63,13 @@ func (s *Service) Purge(ctx context.Context, tenantID string) (res PurgeResult, 
 			if !ok {
 				return res, fmt.Errorf("%w: the file store cannot delete", derrors.Permanent)
 			}
-			if err := fr.Delete(ctx, k); err != nil {
+			removed, err := rs.DeleteOrphan(ctx, k, fr.Delete)
+			if err != nil {
 				return res, fmt.Errorf("deleting a purged file: %w", err)
 			}
-			res.Files++
+			if removed {
+				res.Files++
+			}
 		}
 		if n < 200 {
 			return res, nil

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -72,7 +73,7 @@ func (s *Service) Approve(ctx context.Context, p Principal, in ApproveInput) (do
 		doc.Review = &ReviewRef{ID: task.ID, Status: ReviewPending}
 	}
 	d := Decision{Principal: p, ReviewID: task.ID, Approve: true, Partial: partial, Document: doc,
-		Changes: changes(before, fields.Map()), Reason: in.Comment}
+		Changes: changes(before, fields.Map()), Reason: in.Comment, ApprovalsSeen: len(task.Approvals)}
 	for field, c := range d.Changes {
 		d.Corrections = append(d.Corrections, Correction{DocumentID: doc.ID, ReviewID: task.ID, Field: field,
 			Extracted: c[0], Corrected: c[1], Actor: p.KeyID, At: s.now()})
@@ -107,7 +108,8 @@ func (s *Service) Reject(ctx context.Context, p Principal, reviewID, reason stri
 	}
 	doc.Status, doc.Stage = StatusRejected, StageReview
 	doc.Review = &ReviewRef{ID: task.ID, Status: ReviewRejected}
-	if err := s.Store.Decide(ctx, Decision{Principal: p, ReviewID: task.ID, Document: doc, Reason: reason}); err != nil {
+	if err := s.Store.Decide(ctx, Decision{Principal: p, ReviewID: task.ID, Document: doc, Reason: reason,
+		ApprovalsSeen: len(task.Approvals)}); err != nil {
 		return Document{}, err
 	}
 	return s.Store.Document(ctx, p.TenantID, doc.ID)
@@ -222,7 +224,11 @@ func (s *Service) RevalidateWaiting(ctx context.Context, tenantID, contractDocID
 	// The store lists the waiting timesheets a batch at a time; each one
 	// revalidated leaves the list, so the loop ends with a batch that
 	// holds none not seen before.
-	seen := map[string]bool{}
+	// A timesheet that changed while it was revalidated (a reviewer's
+	// first approval) is read again, a few times at most; one decided
+	// meanwhile is left to its decision.
+	const maxTries = 3
+	tries := map[string]int{}
 	for {
 		waiting, err := s.Store.WaitingForContract(ctx, tenantID, key)
 		if err != nil {
@@ -230,10 +236,10 @@ func (s *Service) RevalidateWaiting(ctx context.Context, tenantID, contractDocID
 		}
 		fresh := 0
 		for _, d := range waiting {
-			if seen[d.ID] {
+			if tries[d.ID] >= maxTries {
 				continue
 			}
-			seen[d.ID] = true
+			tries[d.ID] = maxTries // done, unless it changed meanwhile
 			fresh++
 			if d.Fields.Timesheet == nil || ContractKey(d.Fields.Timesheet.ContractNumber) != key {
 				continue
@@ -246,7 +252,12 @@ func (s *Service) RevalidateWaiting(ctx context.Context, tenantID, contractDocID
 			}
 			d.Issues = append(issues, textFindings...)
 			reasons := policy.ReviewReasons(d.ID, d.Type, d.Issues)
-			if err := s.Store.Revalidated(ctx, d, reasons, len(reasons) == 0); err != nil {
+			switch err := s.Store.Revalidated(ctx, d, reasons, len(reasons) == 0); {
+			case errors.Is(err, derrors.NotFound):
+				// Decided meanwhile: the reviewer's decision stands.
+			case errors.Is(err, derrors.Conflict):
+				tries[d.ID] = tries[d.ID]%maxTries + 1
+			case err != nil:
 				return err
 			}
 		}

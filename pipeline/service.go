@@ -52,6 +52,7 @@ func (s *Service) now() time.Time {
 // *derrors.Refusal error.
 func (s *Service) Upload(ctx context.Context, p Principal, name string, r io.Reader) (doc Document, created bool, err error) {
 	defer derrors.Wrap(&err, "upload(%q)", name)
+	name = CleanFileName(name)
 	span := startSpan(ctx, "upload", attribute.String("docflow.tenant", p.TenantID))
 	defer func() {
 		span.end(err, attribute.String("docflow.document", doc.ID), attribute.Bool("created", created))
@@ -77,14 +78,40 @@ func (s *Service) Upload(ctx context.Context, p Principal, name string, r io.Rea
 		}
 	}
 	if existing, ferr := s.Store.FindBySHA256(ctx, p.TenantID, d.SHA256); ferr == nil {
-		return existing, false, nil
+		if existing.Status != StatusFailed {
+			return existing, false, nil
+		}
+		// Sent again after it failed (an outage outlasted the queue's
+		// bound, a file lost): it is tried again, its file stored anew.
+		key, err := s.Files.Put(ctx, p.TenantID, data)
+		if err != nil {
+			return Document{}, false, err
+		}
+		doc, created, err := s.Store.Resubmit(ctx, p, existing.ID, key)
+		if err == nil && created {
+			err = s.keepFile(ctx, p.TenantID, data)
+		}
+		return doc, created, err
 	} else if !errors.Is(ferr, derrors.NotFound) {
 		return Document{}, false, ferr
 	}
 	if d.StorageKey, err = s.Files.Put(ctx, p.TenantID, data); err != nil {
 		return Document{}, false, err
 	}
-	return s.Store.CreateDocument(ctx, d)
+	doc, created, err = s.Store.CreateDocument(ctx, d)
+	if err == nil && created {
+		err = s.keepFile(ctx, p.TenantID, data)
+	}
+	return doc, created, err
+}
+
+// keepFile stores data again once its document is committed, if a purge
+// deleted the same bytes (a document past its retention period) between
+// the first store and the document's creation; otherwise it only finds
+// the file there (a stat).
+func (s *Service) keepFile(ctx context.Context, tenantID string, data []byte) error {
+	_, err := s.Files.Put(ctx, tenantID, data)
+	return err
 }
 
 // refuse stores a refused upload for audit and returns the refusal.
@@ -191,7 +218,20 @@ func (s *Service) process(ctx context.Context, doc Document) error {
 		return s.split(ctx, o, a.Parts)
 	}
 	policy := settings.PolicyOr(s.Policy)
-	if reasons := policy.ReviewReasons(doc.ID, a.Type, a.Issues); len(reasons) > 0 {
+	reasons := policy.ReviewReasons(doc.ID, a.Type, a.Issues)
+	if len(reasons) > 0 {
+		// A rerun that would send to review a document that an earlier
+		// attempt already wrote to the system of record keeps to that
+		// commit (below).
+		held, err := s.heldByRecords(ctx, doc)
+		if err != nil {
+			return err
+		}
+		if held {
+			reasons = nil
+		}
+	}
+	if len(reasons) > 0 {
 		o.Review = &ReviewTask{ID: uuid.NewString(), TenantID: doc.TenantID, DocumentID: doc.ID,
 			Status: ReviewPending, Reasons: reasons, CreatedAt: s.now(), ApprovalsRequired: policy.ApprovalsRequired(reasons)}
 		o.Document.Status = StatusInReview
@@ -200,7 +240,10 @@ func (s *Service) process(ctx context.Context, doc Document) error {
 	}
 	// Auto-commit: the idempotent MariaDB write first, then the outcome and
 	// the commit in one PostgreSQL transaction. A crash between the two
-	// reruns the stage, which writes the same rows again.
+	// reruns the stage, which writes the same rows again: an earlier
+	// attempt that reached the system of record decided the commit (held),
+	// and a rerun that would now decide otherwise (a policy changed
+	// meanwhile, a model read it differently) keeps to it.
 	if err := s.writeRecords(ctx, o.Document); err != nil {
 		return err
 	}
@@ -211,6 +254,15 @@ func (s *Service) process(ctx context.Context, doc Document) error {
 	}
 	s.committed(o.Document, now)
 	return nil
+}
+
+// heldByRecords reports whether an earlier attempt wrote the document to
+// the system of record.
+func (s *Service) heldByRecords(ctx context.Context, d Document) (bool, error) {
+	if d.Attempts <= 1 {
+		return false, nil // the first attempt: no earlier one wrote anything
+	}
+	return s.Records.Holds(ctx, d.TenantID, d.ID)
 }
 
 // committed tells the observer that d reached the system of record.
@@ -244,7 +296,7 @@ func (s *Service) split(ctx context.Context, o Outcome, parts []Part) error {
 	for _, p := range parts {
 		sum := sha256.Sum256(p.Data)
 		child := Document{ID: uuid.NewString(), TenantID: o.Document.TenantID, ParentID: o.Document.ID,
-			FileName: p.Name, Size: int64(len(p.Data)), SHA256: hex.EncodeToString(sum[:]),
+			FileName: CleanFileName(p.Name), Size: int64(len(p.Data)), SHA256: hex.EncodeToString(sum[:]),
 			Status: StatusReceived, Stage: StageIntake, ReceivedAt: s.now(), UploadedBy: o.Document.UploadedBy}
 		if s.Check != nil {
 			if ref, ok := derrors.AsRefusal(s.Check(p.Name, p.Data)); ok {
@@ -290,6 +342,9 @@ func (s *Service) stageFailed(ctx context.Context, doc Document, cause error, fi
 	// the queue snoozes its job, and gives up (GiveUp) after a bound.
 	if (final && !derrors.IsUnavailable(cause)) || derrors.IsPermanent(cause) {
 		status = StatusFailed
+		if s.endHeld(ctx, doc) {
+			return nil
+		}
 	}
 	slog.Warn("stage failed", "document", doc.ID, "tenant", doc.TenantID, "stage", doc.Stage, "code", code, "final", status == StatusFailed, "err", cause)
 	if err := s.Store.SaveStageError(ctx, doc, status, code, cause.Error()); err != nil {
@@ -332,9 +387,31 @@ func (s *Service) GiveUp(ctx context.Context, tenantID, id string, cause error) 
 	if doc.Status != StatusProcessing {
 		return nil
 	}
+	if s.endHeld(ctx, doc) {
+		return nil
+	}
 	_, code := derrors.ToStatus(cause)
 	slog.Warn("stage given up", "document", doc.ID, "tenant", doc.TenantID, "stage", doc.Stage, "code", code, "err", cause)
 	return s.Store.SaveStageError(ctx, doc, StatusFailed, code, cause.Error())
+}
+
+// endHeld marks committed a document whose stage fails for good although
+// an attempt wrote it to the system of record (the failure came after
+// that write): what the HR platform reads is the truth, and the document
+// must say so rather than failed. It reports whether it did.
+func (s *Service) endHeld(ctx context.Context, doc Document) bool {
+	held, err := s.Records.Holds(ctx, doc.TenantID, doc.ID)
+	if err != nil || !held {
+		return false
+	}
+	now := s.now()
+	if err := s.Store.MarkCommitted(ctx, doc.TenantID, doc.ID, now); err != nil {
+		slog.Warn("document in the system of record, not yet marked committed", "document", doc.ID, "tenant", doc.TenantID, "err", err)
+		return false
+	}
+	slog.Warn("stage failed after the system of record took the document: marked committed", "document", doc.ID, "tenant", doc.TenantID, "stage", doc.Stage)
+	s.committed(doc, now)
+	return true
 }
 
 // commit upserts the rows, then records the commit.

@@ -93,6 +93,12 @@ type Decision struct {
 	Partial bool
 	// Corrections are kept for the evaluation datasets.
 	Corrections []Correction
+	// ApprovalsSeen is how many approvals the task had when the reviewer
+	// read it, and Document.UpdatedAt when the document was read: if
+	// either changed before the decision is stored (another reviewer's
+	// approval, a re-validation), the decision is refused with
+	// derrors.Conflict, to be made again on what is there now.
+	ApprovalsSeen int
 }
 
 // Store keeps documents, their state, review tasks and the audit log. Every
@@ -110,6 +116,10 @@ type Store interface {
 	// the same bytes, it returns that one and created false.
 	CreateDocument(ctx context.Context, d Document) (doc Document, created bool, err error)
 	FindBySHA256(ctx context.Context, tenantID, sha256 string) (Document, error)
+	// Resubmit puts a failed document back at intake, its file at
+	// storageKey, and enqueues its process job; created is false when it
+	// was no longer failed.
+	Resubmit(ctx context.Context, p Principal, id, storageKey string) (doc Document, created bool, err error)
 	Document(ctx context.Context, tenantID, id string) (Document, error)
 	Documents(ctx context.Context, tenantID string, f DocumentFilter) ([]Document, error)
 
@@ -137,7 +147,10 @@ type Store interface {
 	WaitingForContract(ctx context.Context, tenantID, contractKey string) ([]Document, error)
 	// Revalidated stores new findings for a document in review; with
 	// commit set it closes the task as approved by the pipeline and
-	// enqueues the commit, in one transaction.
+	// enqueues the commit, in one transaction. It gives derrors.NotFound
+	// when the task was decided meanwhile and derrors.Conflict when the
+	// document changed since it was read (d.UpdatedAt); a task that a
+	// reviewer approved once already is never closed by the pipeline.
 	Revalidated(ctx context.Context, d Document, reasons []string, commit bool) error
 	Corrections(ctx context.Context, tenantID string) ([]Correction, error)
 	// TokensUsedSince sums the model tokens of the tenant's extraction
@@ -160,6 +173,9 @@ type Records interface {
 	Commit(ctx context.Context, d Document) error
 	// ContractLookup returns the committed-contract lookup of one tenant.
 	ContractLookup(tenantID string) ContractLookup
+	// Holds reports whether the system of record holds the document (an
+	// attempt wrote it, whatever PostgreSQL recorded after).
+	Holds(ctx context.Context, tenantID, documentID string) (bool, error)
 	Contract(ctx context.Context, tenantID, contractNumber string) (CommittedContract, error)
 	Timesheets(ctx context.Context, tenantID, contractNumber string) ([]CommittedTimesheet, error)
 }

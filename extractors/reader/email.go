@@ -41,7 +41,7 @@ func (r *Reader) readEmail(name string, data []byte) (pipeline.Content, error) {
 	if err := m.walkMessage(msg, 0); err != nil {
 		return pipeline.Content{}, corrupt(name, "malformed e-mail: %v", err)
 	}
-	subject := decodeHeader(msg.Header.Get("Subject"))
+	subject := pipeline.CleanText(decodeHeader(msg.Header.Get("Subject")), maxSubjectBytes)
 	text := strings.TrimSpace(strings.Join(m.bodies, "\n\n"))
 	c := pipeline.Content{Format: "eml", Pages: 1, Confidence: 1, Text: text}
 	if subject != "" {
@@ -72,10 +72,10 @@ func (m *message) walk(h textproto.MIMEHeader, body io.Reader, depth int) error 
 	if strings.HasPrefix(ct, "multipart/") {
 		return m.walkMultipart(ct, params["boundary"], body, depth)
 	}
-	data, err := io.ReadAll(decodeTransfer(h.Get("Content-Transfer-Encoding"), body))
-	if err != nil {
-		return err
-	}
+	// A leaf that does not decode cleanly (a stray control byte in a
+	// quoted-printable body, broken base64) keeps what could be decoded:
+	// one bad part must not cost the message's other documents.
+	data := decodeLeaf(h.Get("Content-Transfer-Encoding"), body)
 	name := attachmentName(h, params)
 	disp, _, _ := mime.ParseMediaType(h.Get("Content-Disposition"))
 	switch {
@@ -171,7 +171,10 @@ func notADocument(ct, disp, name string, h textproto.MIMEHeader, size int) bool 
 	return false
 }
 
-// attachmentName returns the decoded file name of a part, or "".
+// attachmentName returns the decoded file name of a part, or "": valid
+// UTF-8 without control characters (a NUL, a line break or a bidi
+// override from an encoded word), without a directory, at most
+// maxNameBytes long with its extension kept.
 func attachmentName(h textproto.MIMEHeader, ctParams map[string]string) string {
 	name := ""
 	if _, p, err := mime.ParseMediaType(h.Get("Content-Disposition")); err == nil {
@@ -185,8 +188,15 @@ func attachmentName(h textproto.MIMEHeader, ctParams map[string]string) string {
 	if i := strings.LastIndexByte(name, '/'); i >= 0 {
 		name = name[i+1:]
 	}
-	return strings.TrimSpace(name)
+	return pipeline.TruncateName(pipeline.CleanText(name, -1), maxNameBytes)
 }
+
+const (
+	// maxNameBytes bounds an attachment's file name (file systems take 255).
+	maxNameBytes = 200
+	// maxSubjectBytes bounds the subject line put before the body text.
+	maxSubjectBytes = 998
+)
 
 func extensionFor(ct string) string {
 	if exts, _ := mime.ExtensionsByType(ct); len(exts) > 0 {
@@ -195,15 +205,47 @@ func extensionFor(ct string) string {
 	return ".bin"
 }
 
-// decodeTransfer undoes a Content-Transfer-Encoding.
-func decodeTransfer(cte string, r io.Reader) io.Reader {
+// decodeLeaf undoes a leaf part's Content-Transfer-Encoding. It is lenient
+// as mail software is: raw control bytes in quoted-printable are kept as
+// they are, and what still does not decode is left out, with what came
+// before it kept: one bad part must not cost the message's other documents.
+func decodeLeaf(cte string, r io.Reader) []byte {
+	var dec io.Reader
 	switch strings.ToLower(strings.TrimSpace(cte)) {
 	case "base64":
-		return base64.NewDecoder(base64.StdEncoding, &base64Cleaner{r: r})
+		dec = base64.NewDecoder(base64.StdEncoding, &base64Cleaner{r: r})
 	case "quoted-printable":
-		return quotedprintable.NewReader(r)
+		raw, _ := io.ReadAll(r)
+		dec = quotedprintable.NewReader(bytes.NewReader(escapeQPControls(raw)))
+	default:
+		dec = r
 	}
-	return r
+	data, _ := io.ReadAll(dec)
+	return data
+}
+
+// escapeQPControls escapes the raw control bytes quoted-printable forbids
+// (a form feed pasted into a cover note) as =XX, so that the decoder keeps
+// them instead of failing there.
+func escapeQPControls(raw []byte) []byte {
+	const hex = "0123456789ABCDEF"
+	var out []byte
+	for i, b := range raw {
+		if (b >= ' ' || b == '\t' || b == '\r' || b == '\n') && b != 0x7f {
+			if out != nil {
+				out = append(out, b)
+			}
+			continue
+		}
+		if out == nil {
+			out = append(make([]byte, 0, len(raw)+16), raw[:i]...)
+		}
+		out = append(out, '=', hex[b>>4], hex[b&0xf])
+	}
+	if out == nil {
+		return raw
+	}
+	return out
 }
 
 // base64Cleaner drops the bytes that are not base64 (white space, stray

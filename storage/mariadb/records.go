@@ -45,6 +45,16 @@ func (r *Records) Contract(ctx context.Context, tenantID, number string) (pipeli
 	return c, err
 }
 
+// Holds reports whether a contract or timesheet row of the document is
+// in the system of record.
+func (r *Records) Holds(ctx context.Context, tenantID, documentID string) (bool, error) {
+	var held bool
+	err := r.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM contracts WHERE tenant_id = ? AND document_id = ?)
+		OR EXISTS (SELECT 1 FROM timesheets WHERE tenant_id = ? AND document_id = ?)`,
+		tenantID, documentID, tenantID, documentID).Scan(&held)
+	return held, err
+}
+
 // ContractLookup returns the committed-contract lookup of one tenant, for
 // the cross-document rules.
 func (r *Records) ContractLookup(tenantID string) pipeline.ContractLookup {

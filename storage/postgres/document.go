@@ -66,6 +66,11 @@ func scanDocument(row pgx.Row) (pipeline.Document, error) {
 // same tenant wins: its document is returned with created false.
 func (s *Store) CreateDocument(ctx context.Context, d pipeline.Document) (pipeline.Document, bool, error) {
 	err := WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if d.StorageKey != "" {
+			if err := lockFileKey(ctx, tx, d.StorageKey); err != nil {
+				return err
+			}
+		}
 		if err := insertDocument(ctx, tx, d); err != nil {
 			return err
 		}
@@ -87,6 +92,34 @@ func (s *Store) CreateDocument(ctx context.Context, d pipeline.Document) (pipeli
 	}
 	doc, err := s.Document(ctx, d.TenantID, d.ID)
 	return doc, true, err
+}
+
+// Resubmit puts a failed document back at intake, with its file at
+// storageKey, audits it and enqueues its process job, in one transaction.
+func (s *Store) Resubmit(ctx context.Context, p pipeline.Principal, id, storageKey string) (pipeline.Document, bool, error) {
+	created := false
+	err := WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := lockFileKey(ctx, tx, storageKey); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `UPDATE documents SET status = 'received', stage = 'intake', stage_status = '',
+			error_code = '', error_message = '', attempts = 0, storage_key = $3, updated_at = now()
+			WHERE tenant_id = $1 AND id = $2 AND status = 'failed'`, p.TenantID, id, storageKey)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		created = true
+		if err := s.audit(ctx, tx, pipeline.AuditEntry{TenantID: p.TenantID, Actor: p.KeyID, Action: "document.resubmitted",
+			DocumentID: id}); err != nil {
+			return err
+		}
+		return s.queue.EnqueueTx(ctx, tx, pipeline.Job{Kind: pipeline.JobProcess, TenantID: p.TenantID, DocumentID: id})
+	})
+	if err != nil {
+		return pipeline.Document{}, false, err
+	}
+	d, err := s.Document(ctx, p.TenantID, id)
+	return d, created, err
 }
 
 func insertDocument(ctx context.Context, tx pgx.Tx, d pipeline.Document) error {
@@ -238,18 +271,20 @@ func (s *Store) SaveOutcome(ctx context.Context, o pipeline.Outcome) error {
 }
 
 // SaveStageError records a failed attempt of the current stage; a non-empty
-// status ends the document in it.
+// status ends the document in it. A document no longer being processed
+// (another run of the job decided it) is left as it is.
 func (s *Store) SaveStageError(ctx context.Context, d pipeline.Document, status pipeline.Status, code, msg string) error {
 	return WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		refusal, refusalMsg := "", ""
 		if status == pipeline.StatusRefused {
 			refusal, refusalMsg = code, msg
 		}
-		_, err := tx.Exec(ctx, `UPDATE documents SET status = coalesce(nullif($3, ''), status), stage_status = 'error',
+		tag, err := tx.Exec(ctx, `UPDATE documents SET status = coalesce(nullif($3, ''), status), stage_status = 'error',
 			error_code = $4, error_message = $5, refusal = coalesce(nullif($6, ''), refusal),
 			refusal_message = coalesce(nullif($7, ''), refusal_message), updated_at = now()
-			WHERE tenant_id = $1 AND id = $2`, d.TenantID, d.ID, string(status), code, msg, refusal, refusalMsg)
-		if err != nil || status == "" {
+			WHERE tenant_id = $1 AND id = $2 AND status IN ('received', 'processing')`,
+			d.TenantID, d.ID, string(status), code, msg, refusal, refusalMsg)
+		if err != nil || status == "" || tag.RowsAffected() == 0 {
 			return err
 		}
 		if status == pipeline.StatusRefused {

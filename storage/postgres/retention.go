@@ -24,6 +24,37 @@ func (s *Store) RetentionTenants(ctx context.Context) ([]string, error) {
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
+// DeleteOrphan removes a file no document uses, under the file key's lock
+// (lockFileKey), which CreateDocument and Resubmit take too.
+func (s *Store) DeleteOrphan(ctx context.Context, key string, remove func(context.Context, string) error) (bool, error) {
+	removed := false
+	err := WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := lockFileKey(ctx, tx, key); err != nil {
+			return err
+		}
+		var used bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM documents WHERE storage_key = $1)`, key).Scan(&used); err != nil || used {
+			return err
+		}
+		removed = true
+		return remove(ctx, key)
+	})
+	return removed && err == nil, err
+}
+
+// lockFileKey serialises, until tx ends, the creation of documents that
+// use a stored file and the deletion of that file by a purge: the purge
+// deletes only a file that no document committed before it uses, and an
+// upload that stored its file before the deletion stores it again after
+// its document is committed (pipeline.Service.Upload).
+func lockFileKey(ctx context.Context, tx pgx.Tx, key string) error {
+	_, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, hashtext($2))", fileKeyLockClass, key)
+	return err
+}
+
+// fileKeyLockClass is the first key of lockFileKey's advisory locks.
+const fileKeyLockClass int32 = 0x66696c65 // "file"
+
 // PurgeDocuments purges a batch of the tenant's documents past cutoff in
 // one transaction (see pipeline.RetentionStore). Documents still in
 // processing or review are left until they end.

@@ -118,6 +118,25 @@ func (s *Store) Release(ctx context.Context, p pipeline.Principal, id string) (p
 	return s.Review(ctx, p.TenantID, id)
 }
 
+// lockOpenTask locks an open review task of the tenant until tx ends and
+// returns how many approvals it has; a task decided or missing gives
+// derrors.Conflict or derrors.NotFound.
+func lockOpenTask(ctx context.Context, tx pgx.Tx, tenantID, reviewID string) (approvals int, assignee string, err error) {
+	var status string
+	err = tx.QueryRow(ctx, `SELECT status, assignee, (SELECT count(*) FROM review_approvals a WHERE a.review_id = t.id)
+		FROM review_tasks t WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, tenantID, reviewID).Scan(&status, &assignee, &approvals)
+	if isInvalidID(err) {
+		return 0, "", fmt.Errorf("review %q: %w", reviewID, derrors.NotFound)
+	}
+	if err != nil {
+		return 0, "", notFound(err, "review")
+	}
+	if status != string(pipeline.ReviewPending) && status != string(pipeline.ReviewClaimed) {
+		return 0, "", fmt.Errorf("review %s was decided meanwhile: %w", reviewID, derrors.Conflict)
+	}
+	return approvals, assignee, nil
+}
+
 // documentOf returns the document of a review task, for audit entries.
 func documentOf(ctx context.Context, tx pgx.Tx, reviewID string) string {
 	var id string
@@ -138,8 +157,20 @@ func (s *Store) Decide(ctx context.Context, dec pipeline.Decision) error {
 		status, action = pipeline.ReviewApproved, "review.approved"
 	}
 	return WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		// The task is locked and its approvals counted here: a decision
+		// made on what another reviewer or a re-validation changed since
+		// it was read is refused, to be made again on what is there now.
+		approvals, assignee, err := lockOpenTask(ctx, tx, d.TenantID, dec.ReviewID)
+		if err != nil {
+			return err
+		}
+		if assignee != "" && assignee != dec.Principal.KeyID {
+			return fmt.Errorf("%w: another reviewer has claimed this task", derrors.Conflict)
+		}
+		if approvals != dec.ApprovalsSeen {
+			return fmt.Errorf("%w: another reviewer approved review %s meanwhile; read it again", derrors.Conflict, dec.ReviewID)
+		}
 		var tag pgconn.CommandTag
-		var err error
 		if dec.Partial {
 			// The first of two approvals: recorded, and the task goes back
 			// to the queue for a second reviewer.
@@ -160,10 +191,15 @@ func (s *Store) Decide(ctx context.Context, dec pipeline.Decision) error {
 		conf, _ := json.Marshal(nonNil(d.Fields.Confidence))
 		sources, _ := json.Marshal(nonNilSources(d.Fields.Sources))
 		issues, _ := json.Marshal(nonNilIssues(d.Issues))
-		if _, err := tx.Exec(ctx, `UPDATE documents SET status = $3, stage = $4, stage_status = $5, document_type = $6,
-			fields = $7, confidence = $8, issues = $9, sources = $10, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
-			d.TenantID, d.ID, string(d.Status), d.Stage, string(status), string(d.Type), fields, conf, issues, sources); err != nil {
+		tag, err = tx.Exec(ctx, `UPDATE documents SET status = $3, stage = $4, stage_status = $5, document_type = $6,
+			fields = $7, confidence = $8, issues = $9, sources = $10, updated_at = now()
+			WHERE tenant_id = $1 AND id = $2 AND status = 'in_review' AND updated_at = $11`,
+			d.TenantID, d.ID, string(d.Status), d.Stage, string(status), string(d.Type), fields, conf, issues, sources, d.UpdatedAt)
+		if err != nil {
 			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("%w: document %s changed meanwhile (re-validated or decided); read it again", derrors.Conflict, d.ID)
 		}
 		if dec.Approve {
 			if _, err := tx.Exec(ctx, `INSERT INTO review_approvals (review_id, tenant_id, actor) VALUES ($1, $2, $3)`,

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/docflow/docflow/derrors"
 	"github.com/docflow/docflow/pipeline"
 	"github.com/jackc/pgx/v5"
 )
@@ -121,13 +122,27 @@ func (s *Store) Revalidated(ctx context.Context, d pipeline.Document, reasons []
 		if err != nil {
 			return notFound(err, "open review")
 		}
+		approvals, _, err := lockOpenTask(ctx, tx, d.TenantID, taskID)
+		if err != nil {
+			return err
+		}
+		// A reviewer approved once already: the second approval stays a
+		// person's, whatever the rules now find.
+		commit = commit && approvals == 0
 		status, stage := "in_review", "review"
 		if commit {
 			status, stage = "processing", "commit"
 		}
-		if _, err := tx.Exec(ctx, `UPDATE documents SET issues = $3, status = $4, stage = $5, updated_at = now()
-			WHERE tenant_id = $1 AND id = $2 AND status = 'in_review'`, d.TenantID, d.ID, issues, status, stage); err != nil {
+		tag, err := tx.Exec(ctx, `UPDATE documents SET issues = $3, status = $4, stage = $5, updated_at = now()
+			WHERE tenant_id = $1 AND id = $2 AND status = 'in_review' AND updated_at = $6`,
+			d.TenantID, d.ID, issues, status, stage, d.UpdatedAt)
+		if err != nil {
 			return err
+		}
+		if tag.RowsAffected() == 0 {
+			// Its fields may have changed (a reviewer's correction): the
+			// findings were computed on others.
+			return fmt.Errorf("%w: document %s changed while it was revalidated", derrors.Conflict, d.ID)
 		}
 		details := map[string]any{"issues": pipeline.Codes(d.Issues), "reasons": reasons}
 		if !commit {
