@@ -60,7 +60,8 @@ func TestWebhooksDoNotReachPrivateAddresses(t *testing.T) {
 	t.Parallel()
 	for addr, public := range map[string]bool{"93.184.216.34": true, "2606:4700::1111": true, "127.0.0.1": false, "10.1.2.3": false,
 		"192.168.0.1": false, "172.16.5.4": false, "169.254.169.254": false, "::1": false, "fe80::1": false, "0.0.0.0": false,
-		"100.64.0.1": false, "::ffff:127.0.0.1": false, "fd00::1": false} {
+		"100.64.0.1": false, "::ffff:127.0.0.1": false, "fd00::1": false, "198.18.0.1": false, "240.0.0.1": false,
+		"255.255.255.255": false, "64:ff9b::a00:1": false, "2002:a00:1::1": false, "fec0::1": false, "192.0.0.8": false} {
 		if got := events.PublicAddr(netip.MustParseAddr(addr)); got != public {
 			t.Errorf("PublicAddr(%s) = %v, want %v", addr, got, public)
 		}
