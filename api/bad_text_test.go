@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/docflow/docflow/pipeline"
 	"github.com/docflow/docflow/pipeline/testdocs"
@@ -73,7 +72,6 @@ func TestDecisionTextWithNUL(t *testing.T) {
 	if d.Status != pipeline.StatusInReview {
 		t.Fatalf("document %s", d.Status)
 	}
-	_ = time.Second
 	code, out := rawRequest(t, e, "POST", "/v1/reviews/"+d.Review.ID+"/reject", tn.reviewer, "application/json", []byte(`{"reason": "bad\u0000rate"}`))
 	if code >= 500 {
 		t.Errorf("reject with a NUL in the reason: %d %s", code, out)

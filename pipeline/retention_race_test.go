@@ -65,7 +65,9 @@ func TestPurgeKeepsTheFileOfAConcurrentUpload(t *testing.T) {
 	if _, err := st.Service.Files.Get(ctx, fresh.StorageKey); err != nil {
 		t.Errorf("the file of the new, accepted document %s is gone: %v", fresh.ID, err)
 	}
-	_ = st.Service.Process(ctx, tenant, fresh.ID, false)
+	if err := st.Service.Process(ctx, tenant, fresh.ID, false); err != nil {
+		t.Errorf("processing the new document: %v", err)
+	}
 	d, _ := st.Store.Document(ctx, tenant, fresh.ID)
 	if d.Status != pipeline.StatusCommitted {
 		t.Errorf("new document ended %s (%s: %s), want committed", d.Status, d.ErrorCode, d.ErrorMessage)

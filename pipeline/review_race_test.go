@@ -3,7 +3,6 @@ package pipeline_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -198,7 +197,6 @@ func TestConcurrentFirstApprovals(t *testing.T) {
 	if ok != 1 || conflicts != 1 || task.Status != pipeline.ReviewPending || len(task.Approvals) != 1 {
 		t.Errorf("approvals at once: %v; task %s with %d approvals; want one first approval and one 409", errs, task.Status, len(task.Approvals))
 	}
-	_ = fmt.Sprint
 }
 
 // A timesheet waits for its contract and needs two approvals. Reviewer A
