@@ -35,6 +35,8 @@ type Accounts interface {
 	TenantUsers(ctx context.Context, tenantID string) ([]account.User, error)
 	CreateSession(ctx context.Context, s account.Session) error
 	TouchSession(ctx context.Context, id []byte, now time.Time, idle time.Duration) (account.Session, account.User, error)
+	// Session is TouchSession without recording that it was seen.
+	Session(ctx context.Context, id []byte, now time.Time, idle time.Duration) (account.Session, account.User, error)
 	DeleteSession(ctx context.Context, id []byte) error
 }
 

@@ -4,8 +4,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/docflow/docflow/desk"
 	"github.com/docflow/docflow/pipeline"
 )
 
@@ -234,4 +237,42 @@ func mustURL(t *testing.T, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// TestBackgroundRefreshDoesNotKeepAnIdleSession: the upload page's
+// refresh of the document list (desk.js, X-Docflow-Poll) is answered but
+// is no sign that a person is there: the session still ends after the
+// idle timeout counted from the person's last request.
+func TestBackgroundRefreshDoesNotKeepAnIdleSession(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	now := time.Now()
+	e := setupWith(t, desk.Options{IdleTimeout: 10 * time.Minute, Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }})
+	tn := e.tenant("Agence Veille")
+	b := e.signIn(e.user(tn.id, pipeline.RoleUploader, "Ugo Veille"))
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	poll := func() int {
+		req, _ := http.NewRequest(http.MethodGet, e.server.URL+"/desk/documents.json", nil)
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("X-Docflow-Poll", "1")
+		resp, err := b.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for range 4 {
+		advance(2 * time.Minute)
+		if code := poll(); code != http.StatusOK {
+			t.Fatalf("refresh %v after the last request: %d, want 200", now, code)
+		}
+	}
+	advance(3 * time.Minute) // 11 minutes after the person's last request
+	if code := poll(); code != http.StatusUnauthorized {
+		t.Errorf("refresh past the idle timeout: %d, want 401", code)
+	}
+	if resp, _ := b.get("/desk/upload"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("page past the idle timeout: %d, want a redirect to sign in", resp.StatusCode)
+	}
 }

@@ -40,10 +40,14 @@ var _ desk.Accounts = (*postgres.Store)(nil)
 // password is every test user's password.
 const password = "un mot de passe de test"
 
-func setup(t testing.TB) *env {
+func setup(t testing.TB) *env { t.Helper(); return setupWith(t, desk.Options{}) }
+
+// setupWith is setup with the desk's options (DataDir is set here).
+func setupWith(t testing.TB, opts desk.Options) *env {
 	t.Helper()
 	st := stacktest.New(t, stacktest.Options{})
-	h, err := desk.New(st.Service, st.Store, desk.Options{DataDir: st.DataDir})
+	opts.DataDir = st.DataDir
+	h, err := desk.New(st.Service, st.Store, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

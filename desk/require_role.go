@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/docflow/docflow/account"
 	"github.com/docflow/docflow/derrors"
 	"github.com/docflow/docflow/pipeline"
 )
@@ -32,7 +31,7 @@ func RequireRole(accounts Accounts, opts Options, role pipeline.Role, tenantID s
 		rq := &request{lang: requestLang(r)}
 		c, err := r.Cookie(sessionCookie)
 		if err == nil {
-			rq.session, rq.user, err = d.accounts.TouchSession(r.Context(), account.SessionID(c.Value), d.now(), d.opts.IdleTimeout)
+			rq.session, rq.user, err = d.liveSession(r, c.Value)
 		}
 		switch {
 		case err != nil && !errors.Is(err, derrors.Unauthenticated) && !errors.Is(err, http.ErrNoCookie):

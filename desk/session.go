@@ -40,6 +40,19 @@ func (rq *request) principal() pipeline.Principal { return rq.user.Principal() }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request, rq *request) error
 
+// pollHeader marks a page's background refresh (desk.js), which does not
+// count as the person's activity: it does not keep an idle session alive.
+const pollHeader = "X-Docflow-Poll"
+
+// liveSession returns the live session of the cookie's token, recording
+// that the person was seen unless the request is a background refresh.
+func (d *Desk) liveSession(r *http.Request, token string) (account.Session, account.User, error) {
+	if r.Header.Get(pollHeader) == "1" {
+		return d.accounts.Session(r.Context(), account.SessionID(token), d.now(), d.opts.IdleTimeout)
+	}
+	return d.accounts.TouchSession(r.Context(), account.SessionID(token), d.now(), d.opts.IdleTimeout)
+}
+
 // page wraps a handler that performs action a: a live session is required
 // (else the sign-in page, or 401 for scripts), the authz matrix must let
 // the user's role perform a (else 403, before anything is looked up), and
@@ -49,7 +62,7 @@ func (d *Desk) page(a authz.Action, fn handlerFunc) http.Handler {
 		rq := &request{lang: requestLang(r)}
 		c, err := r.Cookie(sessionCookie)
 		if err == nil {
-			rq.session, rq.user, err = d.accounts.TouchSession(r.Context(), account.SessionID(c.Value), d.now(), d.opts.IdleTimeout)
+			rq.session, rq.user, err = d.liveSession(r, c.Value)
 		}
 		if err != nil {
 			if !errors.Is(err, derrors.Unauthenticated) && !errors.Is(err, http.ErrNoCookie) {

@@ -189,7 +189,8 @@
   function refreshDocuments() {
     var table = document.getElementById("documents");
     if (!table) return;
-    fetch("/desk/documents.json", { headers: { Accept: "application/json" }, credentials: "same-origin" })
+    // A background refresh: it does not keep an idle session alive.
+    fetch("/desk/documents.json", { headers: { Accept: "application/json", "X-Docflow-Poll": "1" }, credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) { if (data) renderDocuments(table, data.items || []); })
       .catch(function () { /* next poll */ });

@@ -114,6 +114,23 @@ func (s *Store) TouchSession(ctx context.Context, id []byte, now time.Time, idle
 	return sess, u, err
 }
 
+// Session is TouchSession without recording that the session was seen:
+// for a page's background refresh, which is no sign that a person is
+// there, so it must not keep an idle session alive.
+func (s *Store) Session(ctx context.Context, id []byte, now time.Time, idle time.Duration) (account.Session, account.User, error) {
+	var sess account.Session
+	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+`, s.id, s.user_id, s.tenant_id, s.csrf_token, s.created_at, s.expires_at, s.last_seen_at
+		FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.id = $1 AND u.disabled_at IS NULL
+		AND s.expires_at > $2 AND s.last_seen_at > $2 - make_interval(secs => $3)`,
+		id, now, idle.Seconds()),
+		&sess.ID, &sess.UserID, &sess.TenantID, &sess.CSRFToken, &sess.CreatedAt, &sess.ExpiresAt, &sess.LastSeenAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return account.Session{}, account.User{}, fmt.Errorf("%w: no live session", derrors.Unauthenticated)
+	}
+	return sess, u, err
+}
+
 // DeleteSession ends a session (sign-out).
 func (s *Store) DeleteSession(ctx context.Context, id []byte) error {
 	_, err := s.pool.Exec(ctx, "DELETE FROM sessions WHERE id = $1", id)

@@ -50,7 +50,15 @@ func TestUsersAndSessions(t *testing.T) {
 	if err != nil || gu.ID != u.ID || got.CSRFToken != sess.CSRFToken || got.TenantID != tn.ID {
 		t.Fatalf("TouchSession = %+v %+v %v", got, gu, err)
 	}
+	// Looked at without a touch (a background refresh): live, but the
+	// idle time still counts from the last touch.
+	if _, gu, err := s.Session(ctx, sess.ID, now.Add(9*time.Minute), 10*time.Minute); err != nil || gu.ID != u.ID {
+		t.Fatalf("Session = %+v %v", gu, err)
+	}
 	// Idle for longer than allowed since the last touch.
+	if _, _, err := s.Session(ctx, sess.ID, now.Add(12*time.Minute), 10*time.Minute); !errors.Is(err, derrors.Unauthenticated) {
+		t.Errorf("idle session looked at: %v, want unauthenticated", err)
+	}
 	if _, _, err := s.TouchSession(ctx, sess.ID, now.Add(12*time.Minute), 10*time.Minute); !errors.Is(err, derrors.Unauthenticated) {
 		t.Errorf("idle session: %v, want unauthenticated", err)
 	}
