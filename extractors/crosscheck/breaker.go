@@ -127,7 +127,8 @@ func (b *Breaker) syncEvery() time.Duration {
 // breaker is closed; while it is half-open, only for one probe at a time
 // (a probe that has not reported back within Cooldown is taken as lost,
 // and another may go). A caller that is allowed must report the call's
-// outcome with Success or Failure.
+// outcome with Success or Failure, or Release when the provider was not
+// asked.
 func (b *Breaker) Allow() bool {
 	if b == nil {
 		return true
@@ -244,6 +245,21 @@ func (b *Breaker) Success() {
 	if wasOpen {
 		b.changed(b.now())
 	}
+}
+
+// Release gives back the half-open breaker's probe of a call that did not
+// reach the provider (an answer from a cache): no verdict, the breaker
+// stays as it is, and the next call allowed from this process probes.
+// With State, the claim recorded there runs to its end (BreakerState has
+// no release): the other processes wait for it as for a lost probe. A
+// closed breaker is left as it is (its count of failures in a row too).
+func (b *Breaker) Release() {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.probeSince = time.Time{}
 }
 
 // changed records in State that this process opened or closed the

@@ -13,9 +13,12 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/docflow/docflow/derrors"
 	"github.com/docflow/docflow/pipeline"
@@ -144,7 +147,13 @@ func (e *Extractor) ExtractMetered(ctx context.Context, t pipeline.DocumentType,
 		}
 		return f, r, err
 	}
-	e.Breaker.Success()
+	if run.CacheHit {
+		// The provider was not asked: no verdict on it. A probe's claim
+		// is given back, so that a real call probes.
+		e.Breaker.Release()
+	} else {
+		e.Breaker.Success()
+	}
 	run.Extractor = e.Name()
 	merged, err := Merge(t, rules, model, c.Text)
 	return merged, run, err
@@ -261,6 +270,14 @@ func complete(t pipeline.DocumentType, f pipeline.Fields) bool {
 }
 
 // Merge combines the rules' and the model's fields of one document.
+//
+// The model extractor's own confidence in a field bounds what the merge
+// gives it: a field only the model read never gets more than that
+// confidence (an extractor that distrusts its answer, as the llm extractor
+// does when the model flags a possible prompt injection, keeps it under
+// review), and agreeing with a field the model extractor is unsure of
+// (under Unsure) does not raise the rules' confidence. In both cases the
+// model's Source note for the field is kept.
 func Merge(t pipeline.DocumentType, rules, model pipeline.Fields, text string) (pipeline.Fields, error) {
 	r, m := rules.Map(), model.Map()
 	out := map[string]any{}
@@ -285,13 +302,16 @@ func Merge(t pipeline.DocumentType, rules, model pipeline.Fields, text string) (
 		rv, inR := r[k]
 		mv, inM := m[k]
 		switch {
+		case inR && inM && Same(k, rv, mv) && modelConf(model, k) < Unsure:
+			out[k], conf[k] = rv, rules.Confidence[k]
+			sources[k] = withNote(sources[k], model.Sources[k].Text)
 		case inR && inM && Same(k, rv, mv):
 			out[k], conf[k] = rv, math.Max(Agreed, rules.Confidence[k])
 		case inR && inM:
 			out[k], conf[k] = rv, Disputed
 			s := sources[k]
 			s.Text = strings.TrimSpace(fmt.Sprintf("candidates: rules %v, model %v. %s", show(rv), show(mv), s.Text))
-			sources[k] = s
+			sources[k] = withNote(s, model.Sources[k].Text)
 		case inR:
 			out[k], conf[k] = rv, rules.Confidence[k]
 		default:
@@ -299,7 +319,8 @@ func Merge(t pipeline.DocumentType, rules, model pipeline.Fields, text string) (
 			if Grounded(k, mv, text) {
 				conf[k] = Found
 			}
-			sources[k] = pipeline.Source{Text: fmt.Sprintf("read by the model only: %v", show(mv))}
+			conf[k] = math.Min(conf[k], modelConf(model, k))
+			sources[k] = withNote(pipeline.Source{Text: fmt.Sprintf("read by the model only: %v", show(mv))}, model.Sources[k].Text)
 		}
 	}
 	f, err := pipeline.FieldsFromMap(t, out)
@@ -308,6 +329,25 @@ func Merge(t pipeline.DocumentType, rules, model pipeline.Fields, text string) (
 	}
 	f.Confidence, f.Sources = conf, sources
 	return f, nil
+}
+
+// modelConf is the model extractor's confidence in field k; 1 (no bound)
+// when it gives none.
+func modelConf(model pipeline.Fields, k string) float64 {
+	if c, ok := model.Confidence[k]; ok {
+		return c
+	}
+	return 1
+}
+
+// withNote adds the model extractor's note on a field to its source.
+func withNote(s pipeline.Source, note string) pipeline.Source {
+	note = strings.TrimSpace(note)
+	if note == "" || strings.Contains(s.Text, note) {
+		return s
+	}
+	s.Text = strings.TrimSpace(strings.TrimSuffix(s.Text, ".") + ". " + note)
+	return s
 }
 
 func show(v any) string {
@@ -357,18 +397,106 @@ func entrySet(xs []any) string {
 }
 
 // Grounded reports whether a value can be found in the document's text,
-// in one of the forms documents print it.
+// in one of the forms documents print it, as a whole token: text and value
+// NFC, case-folded, white space collapsed; the match has no letter or
+// digit directly on either side, nor a number joined to it by a
+// separator (so 12 is not found in 12/03/2026 or 11,12), except that a
+// number may be followed by a unit's letters (35h, 13,45eur) that no digit
+// follows (12 is not found in 12h30). SIRET and
+// contract numbers are also found with spaces, dots and dashes anywhere
+// (73282932000074 in "732 829 320 00074").
 func Grounded(field string, v any, text string) bool {
-	flat := strings.Join(strings.Fields(cases.Fold().String(norm.NFC.String(text))), " ")
-	digits := strings.NewReplacer(" ", "", ".", "", "-", "").Replace(flat)
+	flat := fold(text)
+	_, number := v.(float64)
 	for _, form := range forms(field, v) {
-		f := strings.Join(strings.Fields(cases.Fold().String(norm.NFC.String(form))), " ")
-		if f != "" && (strings.Contains(flat, f) || strings.Contains(digits, strings.NewReplacer(" ", "", ".", "", "-", "").Replace(f))) {
+		f := fold(form)
+		if f == "" {
+			continue
+		}
+		var re *regexp.Regexp
+		switch field {
+		case "agency_siret", "client_siret", "contract_number":
+			var b strings.Builder
+			for i, r := range idSeparators.Replace(f) {
+				if i > 0 {
+					b.WriteString(`[ .\-]*`)
+				}
+				b.WriteString(regexp.QuoteMeta(string(r)))
+			}
+			if b.Len() == 0 {
+				continue
+			}
+			re = regexp.MustCompile(b.String())
+		default:
+			re = regexp.MustCompile(regexp.QuoteMeta(f))
+		}
+		if wholeToken(flat, re, number) {
 			return true
 		}
 	}
 	return false
 }
+
+var idSeparators = strings.NewReplacer(" ", "", ".", "", "-", "")
+
+func fold(s string) string {
+	return strings.Join(strings.Fields(cases.Fold().String(norm.NFC.String(s))), " ")
+}
+
+// wholeToken reports whether re matches somewhere in s as a whole token
+// (a number's, with unit set: see bounded).
+func wholeToken(s string, re *regexp.Regexp, unit bool) bool {
+	for pos := 0; pos < len(s); {
+		loc := re.FindStringIndex(s[pos:])
+		if loc == nil {
+			return false
+		}
+		start, end := pos+loc[0], pos+loc[1]
+		if end > start && bounded(s, start, end, unit) {
+			return true
+		}
+		_, size := utf8.DecodeRuneInString(s[start:])
+		pos = start + max(size, 1)
+	}
+	return false
+}
+
+// bounded reports whether s[start:end] stands alone: no letter or digit
+// directly before or after it, nor a separator that joins it to a digit
+// (12/03, 11,50, 03.12, 8:30, 2026-03). With unit set, letters may follow
+// when no digit follows them (35h, not 12h30).
+func bounded(s string, start, end int, unit bool) bool {
+	if before, size := utf8.DecodeLastRuneInString(s[:start]); start > 0 {
+		if isWord(before) {
+			return false
+		}
+		if joiner(before) {
+			if r, _ := utf8.DecodeLastRuneInString(s[:start-size]); start-size > 0 && unicode.IsDigit(r) {
+				return false
+			}
+		}
+	}
+	if after, size := utf8.DecodeRuneInString(s[end:]); end < len(s) {
+		if unit && unicode.IsLetter(after) {
+			rest := strings.TrimLeftFunc(s[end:], unicode.IsLetter)
+			r, _ := utf8.DecodeRuneInString(rest)
+			return rest == "" || !unicode.IsDigit(r)
+		}
+		if isWord(after) {
+			return false
+		}
+		if joiner(after) {
+			if r, _ := utf8.DecodeRuneInString(s[end+size:]); end+size < len(s) && unicode.IsDigit(r) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func isWord(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+func joiner(r rune) bool { return strings.ContainsRune("/,.:-", r) }
 
 // forms lists how a value may be printed.
 func forms(field string, v any) []string {
@@ -394,12 +522,20 @@ func forms(field string, v any) []string {
 
 var frMonths = []string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
 
+// dateForms lists how a date is printed: ISO, day first (02/01/2006 is 2
+// January, as in French documents), in words. The month-first form
+// (01/02/2006) only when the day cannot be a month (day > 12): otherwise
+// it is the day-first form of another date.
 func dateForms(d pipeline.Date) []string {
-	return []string{
-		d.Format("2006-01-02"), d.Format("02/01/2006"), d.Format("02.01.2006"), d.Format("01/02/2006"),
+	out := []string{
+		d.Format("2006-01-02"), d.Format("02/01/2006"), d.Format("02.01.2006"),
 		fmt.Sprintf("%d %s %d", d.Day(), frMonths[d.Month()-1], d.Year()),
 		d.Format("January 2, 2006"), d.Format("2 January 2006"), d.Format("Jan 2, 2006"),
 	}
+	if d.Day() > 12 {
+		out = append(out, d.Format("01/02/2006"))
+	}
+	return out
 }
 
 // askModel asks the model in a span of the document's trace, and tells the

@@ -37,5 +37,8 @@ type Response struct {
 type Backend interface {
 	// Name names the backend ("openai", "anthropic") in extraction runs.
 	Name() string
+	// Complete asks the model. A call that fails after the provider billed
+	// tokens (an answer without a choice) returns them in the Response
+	// beside the error; they are counted in the run.
 	Complete(ctx context.Context, req Request) (Response, error)
 }

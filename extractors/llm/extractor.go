@@ -21,6 +21,16 @@ import (
 // cross-check with the rules raises or lowers it.
 const Confidence = 0.8
 
+// Flagged is the confidence of every field of an answer in which the model
+// flagged a possible prompt injection (the document talks to the model):
+// under any review threshold, so that a person checks them. Each field's
+// Source says so (InjectionNote). The cross-check never trusts a model's
+// field more than the model extractor's own confidence in it.
+const Flagged = 0.2
+
+// InjectionNote is the Source text of the fields of a flagged answer.
+const InjectionNote = "the model flagged a possible prompt injection in this document"
+
 // Extractor extracts fields with a model. It implements pipeline.Extractor
 // and pipeline.MeteredExtractor.
 type Extractor struct {
@@ -76,10 +86,23 @@ type Cache interface {
 	Put(ctx context.Context, tenantID, key, content string) error
 }
 
-// cacheKey identifies one question: the same text, prompt and model.
-func cacheKey(model string, p prompts.Prompt, schema, text string) string {
+// cacheKey identifies one question: the same model, prompt, schema (its
+// JSON's hash), text, and page images sent (the vision mode and a hash of
+// each image as sent), so that two scans with the same OCR text but other
+// images never share an answer.
+func cacheKey(model string, p prompts.Prompt, t pipeline.DocumentType, schema map[string]any, text string, doc Message, vision Vision) string {
+	schemaJSON, _ := json.Marshal(schema) // map keys are sorted: stable
+	schemaSum := sha256.Sum256(schemaJSON)
 	h := sha256.New()
-	for _, part := range []string{model, p.ID, p.Hash, schema, text} {
+	parts := []string{model, p.ID, p.Hash, string(t), hex.EncodeToString(schemaSum[:]), text}
+	if len(doc.Images) > 0 {
+		parts = append(parts, "vision:"+string(vision))
+		for _, img := range doc.Images {
+			sum := sha256.Sum256([]byte(img))
+			parts = append(parts, hex.EncodeToString(sum[:]))
+		}
+	}
+	for _, part := range parts {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}
@@ -95,17 +118,13 @@ func (e *Extractor) Extract(ctx context.Context, t pipeline.DocumentType, c pipe
 	return f, err
 }
 
-// answer is the model's JSON, before it becomes Fields.
-type answer struct {
-	fields    map[string]any
-	injection bool
-}
-
 // ExtractMetered returns the fields and the run's model, prompt, tokens,
 // latency and cost. A malformed answer gets one repair request; a second
 // malformed answer is a permanent failure. A document longer than
 // MaxChars is split (langchaingo's recursive splitter, at page and
 // paragraph breaks first) and read part by part; the parts' fields merge.
+// When the model flags a possible prompt injection (in any part), every
+// field comes back at Flagged confidence, its Source saying why.
 func (e *Extractor) ExtractMetered(ctx context.Context, t pipeline.DocumentType, c pipeline.Content) (_ pipeline.Fields, run pipeline.ExtractionRun, _ error) {
 	var schema map[string]any
 	var promptID string
@@ -126,22 +145,27 @@ func (e *Extractor) ExtractMetered(ctx context.Context, t pipeline.DocumentType,
 	defer func() { run.Latency = time.Since(start) }()
 	parts := e.split(c.Text)
 	var answers []map[string]any
+	injection := false
 	run.CacheHit = true
 	for i, text := range parts {
 		images := c.Images
 		if i > 0 {
 			images = nil // pages go with the first part only
 		}
-		m, hit, err := e.ask(ctx, t, p, schema, text, images, &run)
+		a, hit, err := e.ask(ctx, t, p, schema, text, images, &run)
 		if err != nil {
 			return pipeline.Fields{}, run, err
 		}
 		run.CacheHit = run.CacheHit && hit
-		answers = append(answers, m)
+		answers = append(answers, a.fields)
+		injection = injection || a.injection
 	}
 	f, err := fieldsOf(t, mergeAnswers(answers))
 	if err != nil {
 		return pipeline.Fields{}, run, fmt.Errorf("%w: merging the parts' answers: %v", derrors.Permanent, err)
+	}
+	if injection {
+		f = flagged(f)
 	}
 	return f, run, nil
 }
@@ -161,15 +185,33 @@ func (e *Extractor) split(text string) []string {
 	return parts
 }
 
-// ask reads one text (a document or a part of it) and returns the answer's
-// fields as JSON values, from the cache when it holds them.
+// flagged lowers every field of an answer in which the model flagged a
+// possible prompt injection to Flagged, and says why in its Source.
+func flagged(f pipeline.Fields) pipeline.Fields {
+	sources := map[string]pipeline.Source{}
+	for k, v := range f.Sources {
+		sources[k] = v
+	}
+	for k := range f.Confidence {
+		f.Confidence[k] = Flagged
+		s := sources[k]
+		s.Text = strings.TrimSpace(InjectionNote + ". " + s.Text)
+		sources[k] = s
+	}
+	f.Sources = sources
+	return f
+}
+
+// ask reads one text (a document or a part of it) and returns the answer,
+// from the cache when it holds it.
 func (e *Extractor) ask(ctx context.Context, t pipeline.DocumentType, p prompts.Prompt, schema map[string]any,
-	text string, images []pipeline.PageImage, run *pipeline.ExtractionRun) (map[string]any, bool, error) {
-	tenant, key := pipeline.TenantFromContext(ctx), cacheKey(e.Model, p, string(t), text)
+	text string, images []pipeline.PageImage, run *pipeline.ExtractionRun) (answer, bool, error) {
+	doc := e.documentMessage(t, text, images)
+	tenant, key := pipeline.TenantFromContext(ctx), cacheKey(e.Model, p, t, schema, text, doc, e.Vision)
 	if e.Cache != nil && tenant != "" {
 		if content, ok, err := e.Cache.Get(ctx, tenant, key); err == nil && ok {
-			if m, perr := parse(t, content); perr == nil {
-				return m, true, nil
+			if a, perr := parse(t, content); perr == nil {
+				return a, true, nil
 			}
 		}
 	}
@@ -185,25 +227,27 @@ func (e *Extractor) ask(ctx context.Context, t pipeline.DocumentType, p prompts.
 			}
 		}
 	}
-	req.Messages = append(req.Messages, e.documentMessage(t, text, images))
+	req.Messages = append(req.Messages, doc)
 	for attempt := 0; ; attempt++ {
 		resp, err := e.Backend.Complete(ctx, req)
-		if err != nil {
-			return nil, false, err
-		}
+		// A failed call may still have been billed (an answer without a
+		// choice): its tokens count all the same.
 		run.InputTokens += resp.InputTokens
 		run.OutputTokens += resp.OutputTokens
 		run.CostEstimate = (float64(run.InputTokens)*e.InputPrice + float64(run.OutputTokens)*e.OutputPrice) / 1e6
-		m, perr := parse(t, resp.Content)
+		if err != nil {
+			return answer{}, false, err
+		}
+		a, perr := parse(t, resp.Content)
 		if perr == nil {
 			if e.Cache != nil && tenant != "" {
 				// A failed write costs a future call, not this answer.
 				_ = e.Cache.Put(ctx, tenant, key, resp.Content)
 			}
-			return m, false, nil
+			return a, false, nil
 		}
 		if attempt == 1 {
-			return nil, false, fmt.Errorf("%w: the model's answer is not valid after a repair: %v", derrors.Permanent, perr)
+			return answer{}, false, fmt.Errorf("%w: the model's answer is not valid after a repair: %v", derrors.Permanent, perr)
 		}
 		req.Messages = append(req.Messages, Message{Role: "assistant", Content: resp.Content}, Message{Role: "user",
 			Content: "Your answer is not valid: " + perr.Error() + ". Answer again with only the JSON object of the schema."})
@@ -296,9 +340,17 @@ func (e *Extractor) maxChars() int {
 	return 60000
 }
 
+// answer is the model's JSON, checked: its fields as JSON values, and
+// whether the model flagged a possible prompt injection.
+type answer struct {
+	fields    map[string]any
+	injection bool
+}
+
 // parse checks a model's answer against the schema's fields and types and
-// returns its fields as JSON values; nulls are absent fields.
-func parse(t pipeline.DocumentType, content string) (map[string]any, error) {
+// returns its fields as JSON values (nulls are absent fields) and its
+// possible_prompt_injection flag.
+func parse(t pipeline.DocumentType, content string) (answer, error) {
 	content = string(bytes.TrimSpace([]byte(content)))
 	// Some servers wrap JSON mode answers in a Markdown fence.
 	if strings.HasPrefix(content, "```") {
@@ -307,7 +359,13 @@ func parse(t pipeline.DocumentType, content string) (map[string]any, error) {
 	}
 	var m map[string]any
 	if err := json.Unmarshal([]byte(content), &m); err != nil {
-		return nil, fmt.Errorf("not a JSON object: %v", err)
+		return answer{}, fmt.Errorf("not a JSON object: %v", err)
+	}
+	// Anything but false or null (a string "true", say, from a server
+	// without strict schemas) counts as a flag: the safe reading.
+	var a answer
+	if flag, ok := m["possible_prompt_injection"]; ok && flag != nil && flag != false {
+		a.injection = true
 	}
 	delete(m, "possible_prompt_injection")
 	for k, v := range m {
@@ -316,9 +374,10 @@ func parse(t pipeline.DocumentType, content string) (map[string]any, error) {
 		}
 	}
 	if _, err := fieldsOf(t, m); err != nil {
-		return nil, err
+		return answer{}, err
 	}
-	return m, nil
+	a.fields = m
+	return a, nil
 }
 
 // fieldsOf turns checked JSON values into Fields, each field at Confidence.

@@ -3,7 +3,9 @@ package llm
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -18,9 +20,10 @@ import (
 // strict structured output, so the schema goes into the instructions and
 // the answer is checked and repaired like any other.
 type LangChain struct {
-	model   llms.Model
-	timeout time.Duration
-	calls   *callRecorder
+	model     llms.Model
+	timeout   time.Duration
+	maxTokens int
+	calls     *callRecorder
 }
 
 // AnthropicConfig locates Anthropic's messages API.
@@ -31,6 +34,9 @@ type AnthropicConfig struct {
 	Model   string
 	// Timeout bounds one call (default 60 s).
 	Timeout time.Duration
+	// MaxOutputTokens bounds the tokens of one answer (default
+	// DefaultMaxOutputTokens).
+	MaxOutputTokens int
 }
 
 // NewAnthropic returns a Backend for Anthropic's models.
@@ -47,13 +53,18 @@ func NewAnthropic(cfg AnthropicConfig) (*LangChain, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 60 * time.Second
 	}
-	return &LangChain{model: m, timeout: cfg.Timeout, calls: rec}, nil
+	if cfg.MaxOutputTokens <= 0 {
+		cfg.MaxOutputTokens = DefaultMaxOutputTokens
+	}
+	return &LangChain{model: m, timeout: cfg.Timeout, maxTokens: cfg.MaxOutputTokens, calls: rec}, nil
 }
 
 // Name names the backend.
 func (l *LangChain) Name() string { return "anthropic" }
 
-// Complete sends one conversation and maps failures onto derrors.
+// Complete sends one conversation and maps failures onto derrors. A
+// failure while reading a 2xx answer (the connection cut mid-body) is
+// transient, like a network failure before any answer.
 func (l *LangChain) Complete(ctx context.Context, req Request) (Response, error) {
 	ctx, cancel := context.WithTimeout(ctx, l.timeout)
 	defer cancel()
@@ -80,8 +91,11 @@ func (l *LangChain) Complete(ctx context.Context, req Request) (Response, error)
 		}
 		msgs = append(msgs, llms.MessageContent{Role: role, Parts: parts})
 	}
-	resp, err := l.model.GenerateContent(ctx, msgs, llms.WithTemperature(0), llms.WithMaxTokens(4096))
+	resp, err := l.model.GenerateContent(ctx, msgs, llms.WithTemperature(0), llms.WithMaxTokens(l.maxTokens))
 	if err != nil {
+		if info.status >= 200 && info.status < 300 && (info.bodyErr != nil || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)) {
+			return Response{}, fmt.Errorf("%w: llm: the answer was cut: %v", derrors.Transient, err)
+		}
 		return Response{}, classifyStatus(ctx, err, info.status, info.retryAfter)
 	}
 	if len(resp.Choices) == 0 {
@@ -95,10 +109,27 @@ func (l *LangChain) Complete(ctx context.Context, req Request) (Response, error)
 }
 
 // callInfo carries the HTTP status and Retry-After of a call out of the
-// client, since langchaingo puts them in its error's text only.
+// client, since langchaingo puts them in its error's text only, and the
+// failure, if any, of reading the answer's body.
 type callInfo struct {
 	status     int
 	retryAfter time.Duration
+	bodyErr    error
+}
+
+// bodyRecorder records the first failure (other than the end) of reading
+// an answer's body.
+type bodyRecorder struct {
+	io.ReadCloser
+	info *callInfo
+}
+
+func (b bodyRecorder) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF && b.info.bodyErr == nil {
+		b.info.bodyErr = err
+	}
+	return n, err
 }
 
 type callInfoKey struct{}
@@ -117,6 +148,7 @@ func (r *callRecorder) Do(req *http.Request) (*http.Response, error) {
 		if resp.StatusCode == http.StatusTooManyRequests {
 			info.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 		}
+		resp.Body = bodyRecorder{ReadCloser: resp.Body, info: info}
 	}
 	return resp, nil
 }

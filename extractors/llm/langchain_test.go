@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -89,5 +90,51 @@ func TestAnthropicFailures(t *testing.T) {
 	srv, _ = fakeAnthropic(t, 401)
 	if _, _, err := anthropicExtractor(t, srv.URL).ExtractMetered(context.Background(), pipeline.TypeContract, contractContent()); !errors.Is(err, derrors.Permanent) {
 		t.Errorf("401: %v, want permanent", err)
+	}
+}
+
+// The connection drops in the middle of a 200 answer (a network failure,
+// a proxy restarting): that is transient, as with the OpenAI backend, not
+// a permanent failure that sends the document to review at once.
+func TestAnthropicCutAnswerIsTransient(t *testing.T) {
+	t.Parallel()
+	body := `{"id":"msg_1","type":"message","role":"assistant","model":"claude-test","stop_reason":"end_turn","content":[{"type":"text","text":"{\"contract_n`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)+500))
+		w.WriteHeader(200)
+		io.WriteString(w, body)
+		w.(http.Flusher).Flush()
+		conn, _, _ := w.(http.Hijacker).Hijack()
+		conn.Close()
+	}))
+	t.Cleanup(srv.Close)
+	_, _, err := anthropicExtractor(t, srv.URL).ExtractMetered(context.Background(), pipeline.TypeContract, contractContent())
+	if !errors.Is(err, derrors.Transient) || errors.Is(err, derrors.Permanent) {
+		t.Errorf("connection cut mid-answer: %v (permanent %v), want transient", err, errors.Is(err, derrors.Permanent))
+	}
+}
+
+// The answer's tokens are bounded: DefaultMaxOutputTokens unless
+// configured.
+func TestAnthropicRequestBoundsOutputTokens(t *testing.T) {
+	t.Parallel()
+	srv, reqs := fakeAnthropic(t, 200, 200)
+	if _, _, err := anthropicExtractor(t, srv.URL).ExtractMetered(context.Background(), pipeline.TypeContract, contractContent()); err != nil {
+		t.Fatal(err)
+	}
+	b, err := llm.NewAnthropic(llm.AnthropicConfig{BaseURL: srv.URL + "/v1", APIKey: "anthropic-key", Model: "claude-test", MaxOutputTokens: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := (&llm.Extractor{Backend: b, Model: "claude-test"}).ExtractMetered(context.Background(), pipeline.TypeContract, contractContent()); err != nil {
+		t.Fatal(err)
+	}
+	if got := (*reqs)[0]["max_tokens"]; got != float64(llm.DefaultMaxOutputTokens) {
+		t.Errorf("default max_tokens = %v, want %d", got, llm.DefaultMaxOutputTokens)
+	}
+	if got := (*reqs)[1]["max_tokens"]; got != float64(1000) {
+		t.Errorf("configured max_tokens = %v, want 1000", got)
 	}
 }

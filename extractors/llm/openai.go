@@ -27,13 +27,22 @@ type OpenAIConfig struct {
 	// not support strict json_schema response formats; the answer is
 	// checked against the schema all the same.
 	JSONMode bool
+	// MaxOutputTokens bounds the tokens of one answer (sent as
+	// max_completion_tokens; default DefaultMaxOutputTokens), so that a
+	// model that loops is not paid up to its own limit.
+	MaxOutputTokens int
 }
+
+// DefaultMaxOutputTokens bounds an answer's tokens unless a backend's
+// configuration says otherwise.
+const DefaultMaxOutputTokens = 4096
 
 // OpenAI is a Backend for OpenAI-compatible chat completions.
 type OpenAI struct {
-	client   *openai.Client
-	timeout  time.Duration
-	jsonMode bool
+	client    *openai.Client
+	timeout   time.Duration
+	jsonMode  bool
+	maxTokens int
 }
 
 // NewOpenAI returns a Backend for cfg.
@@ -46,13 +55,18 @@ func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 60 * time.Second
 	}
-	return &OpenAI{client: openai.NewClientWithConfig(c), timeout: cfg.Timeout, jsonMode: cfg.JSONMode}
+	if cfg.MaxOutputTokens <= 0 {
+		cfg.MaxOutputTokens = DefaultMaxOutputTokens
+	}
+	return &OpenAI{client: openai.NewClientWithConfig(c), timeout: cfg.Timeout, jsonMode: cfg.JSONMode, maxTokens: cfg.MaxOutputTokens}
 }
 
 // Name names the backend.
 func (o *OpenAI) Name() string { return "openai" }
 
-// Complete sends one chat completion and maps failures onto derrors.
+// Complete sends one chat completion and maps failures onto derrors. An
+// answer without a choice is a transient failure that still reports the
+// tokens billed.
 func (o *OpenAI) Complete(ctx context.Context, req Request) (Response, error) {
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
@@ -71,7 +85,7 @@ func (o *OpenAI) Complete(ctx context.Context, req Request) (Response, error) {
 		}
 		msgs[i] = openai.ChatCompletionMessage{Role: m.Role, MultiContent: parts}
 	}
-	creq := openai.ChatCompletionRequest{Model: req.Model, Messages: msgs, Temperature: 0}
+	creq := openai.ChatCompletionRequest{Model: req.Model, Messages: msgs, Temperature: 0, MaxCompletionTokens: o.maxTokens}
 	if o.jsonMode {
 		creq.ResponseFormat = &openai.ChatCompletionResponseFormat{Type: openai.ChatCompletionResponseFormatTypeJSONObject}
 	} else {
@@ -82,11 +96,12 @@ func (o *OpenAI) Complete(ctx context.Context, req Request) (Response, error) {
 	if err != nil {
 		return Response{}, classify(ctx, err, retry.d)
 	}
+	out := Response{InputTokens: resp.Usage.PromptTokens, OutputTokens: resp.Usage.CompletionTokens}
 	if len(resp.Choices) == 0 {
-		return Response{}, fmt.Errorf("%w: the model gave no choice", derrors.Transient)
+		return out, fmt.Errorf("%w: the model gave no choice", derrors.Transient)
 	}
-	return Response{Content: resp.Choices[0].Message.Content, InputTokens: resp.Usage.PromptTokens,
-		OutputTokens: resp.Usage.CompletionTokens}, nil
+	out.Content = resp.Choices[0].Message.Content
+	return out, nil
 }
 
 // classify maps a go-openai error onto derrors: 429 is a rate limit (with
