@@ -70,6 +70,9 @@ type Breaker struct {
 	// claimAfter is when this process may try again to claim the probe
 	// that another process holds.
 	claimAfter time.Time
+	// claimUntil ends the probe claim this process holds in State, zero
+	// when it holds none (Release gives it back).
+	claimUntil time.Time
 	// stateDown is true from a failure of State to its next success.
 	stateDown bool
 }
@@ -92,6 +95,9 @@ type BreakerState interface {
 	// open, its cooldown has ended by now, and no other claim runs past
 	// now. One claimant at most wins, across processes.
 	ClaimProbe(ctx context.Context, name string, now, until time.Time) (bool, error)
+	// ReleaseProbe gives back the claim that ended at until, if it is
+	// still the one recorded (a probe that did not reach the provider).
+	ReleaseProbe(ctx context.Context, name string, until time.Time) error
 }
 
 // DefaultSyncEvery is how often a breaker with a State reads it, unless
@@ -160,6 +166,9 @@ func (b *Breaker) Allow() bool {
 			// again once it has been read again.
 			b.claimAfter = now.Add(max(b.syncEvery(), 0))
 			return false
+		}
+		if err == nil {
+			b.claimUntil = now.Add(b.Cooldown)
 		}
 		// Claimed, or the state is unavailable: the probe goes from here.
 	}
@@ -249,10 +258,9 @@ func (b *Breaker) Success() {
 
 // Release gives back the half-open breaker's probe of a call that did not
 // reach the provider (an answer from a cache): no verdict, the breaker
-// stays as it is, and the next call allowed from this process probes.
-// With State, the claim recorded there runs to its end (BreakerState has
-// no release): the other processes wait for it as for a lost probe. A
-// closed breaker is left as it is (its count of failures in a row too).
+// stays as it is, and the next call allowed (from any process, with State)
+// probes. A closed breaker is left as it is (its count of failures in a
+// row too).
 func (b *Breaker) Release() {
 	if b == nil {
 		return
@@ -260,6 +268,12 @@ func (b *Breaker) Release() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.probeSince = time.Time{}
+	if b.State != nil && !b.claimUntil.IsZero() {
+		ctx, cancel := context.WithTimeout(context.Background(), StateTimeout)
+		b.report(b.State.ReleaseProbe(ctx, b.name(), b.claimUntil))
+		cancel()
+		b.claimUntil = time.Time{}
+	}
 }
 
 // changed records in State that this process opened or closed the
@@ -270,7 +284,7 @@ func (b *Breaker) changed(now time.Time) {
 	}
 	b.gen++
 	b.changedAt = now
-	b.claimAfter = time.Time{}
+	b.claimAfter, b.claimUntil = time.Time{}, time.Time{}
 	b.dirty = b.record() != nil
 }
 

@@ -61,6 +61,16 @@ func (s *memState) ClaimProbe(ctx context.Context, name string, now, until time.
 	return true, nil
 }
 
+func (s *memState) ReleaseProbe(ctx context.Context, name string, until time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.check(ctx)
+	if s.probe.Equal(until) {
+		s.probe = time.Time{}
+	}
+	return nil
+}
+
 // TestBreakerSharedStateBounded: with a shared state, the breaker opens,
 // probes once and closes through it, each call to it bounded in time; a
 // closed breaker reads it once per SyncEvery.

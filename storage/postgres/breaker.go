@@ -50,6 +50,15 @@ func (s BreakerState) Closed(ctx context.Context, name string, at time.Time) err
 	return err
 }
 
+// ReleaseProbe gives back the probe claim that ended at until, if it is
+// still the one recorded (the database keeps microseconds).
+func (s BreakerState) ReleaseProbe(ctx context.Context, name string, until time.Time) error {
+	_, err := s.pool.Exec(ctx, `UPDATE llm_breakers SET probe_until = NULL
+		WHERE name = $1 AND probe_until BETWEEN $2::timestamptz - interval '1 millisecond' AND $2::timestamptz + interval '1 millisecond'`,
+		name, until)
+	return err
+}
+
 // ClaimProbe claims the probe of the half-open breaker until until and
 // reports whether the caller got it: only when the breaker is open, its
 // cooldown has ended by now, and no earlier claim runs past now. It is one

@@ -329,3 +329,35 @@ func TestBreakerStateDown(t *testing.T) {
 		t.Errorf("%d warnings, want 1:\n%s", n, logs.String())
 	}
 }
+
+// TestReleasedProbeGoesToAnyProcess: a probe claimed by process A that
+// did not reach the provider (an answer from a cache) is given back: B,
+// or A again, may probe at once instead of waiting for the claim to run
+// out; a verdict then holds for both.
+func TestReleasedProbeGoesToAnyProcess(t *testing.T) {
+	t.Parallel()
+	clock := newClock()
+	a, b, _ := processes(t, clock, -1) // read the state at every call
+	for range 3 {
+		a.Allow()
+		a.Failure(providerDown)
+	}
+	clock.Add(time.Minute + time.Second)
+	if !a.Allow() {
+		t.Fatal("A: no probe after the cooldown")
+	}
+	if b.Allow() {
+		t.Fatal("B probes while A holds the claim")
+	}
+	a.Release()
+	if !b.Allow() {
+		t.Fatal("B may not probe after A gave its claim back")
+	}
+	if a.Allow() {
+		t.Error("A probes while B holds the claim")
+	}
+	b.Success()
+	if !a.Allow() || a.Open() {
+		t.Error("A still open after B's probe succeeded")
+	}
+}
