@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -241,6 +242,18 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		return def
 	}
 	var errs []string
+	// float reads a finite number of at least 0: NaN and ±Inf, which
+	// strconv.ParseFloat accepts, are refused (NaN compares false with
+	// everything, so it would slip past every bound check downstream).
+	float := func(name, def, want string) float64 {
+		v := get(name, def)
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
+			errs = append(errs, fmt.Sprintf("%s must be %s, not %q", name, want, v))
+			return 0
+		}
+		return f
+	}
 	num := func(name string, def int64) int64 {
 		v := get(name, strconv.FormatInt(def, 10))
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -258,15 +271,9 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		Workers:        int(num("DOCFLOW_WORKERS", DefaultWorkers)),
 	}
 	c.TLSCert, c.TLSKey = get("DOCFLOW_TLS_CERT", ""), get("DOCFLOW_TLS_KEY", "")
-	for name, dst := range map[string]*float64{"DOCFLOW_RATE_PER_KEY": &c.RateLimit.PerKey, "DOCFLOW_RATE_PER_TENANT": &c.RateLimit.PerTenant} {
-		def := map[string]string{"DOCFLOW_RATE_PER_KEY": "20", "DOCFLOW_RATE_PER_TENANT": "50"}[name]
-		v := get(name, def)
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f < 0 {
-			errs = append(errs, fmt.Sprintf("%s must be requests per second (0 = no limit), not %q", name, v))
-		}
-		*dst = f
-	}
+	const rate = "a finite number of requests per second (0 = no limit)"
+	c.RateLimit.PerKey = float("DOCFLOW_RATE_PER_KEY", "20", rate)
+	c.RateLimit.PerTenant = float("DOCFLOW_RATE_PER_TENANT", "50", rate)
 	c.MasterKey = get("DOCFLOW_MASTER_KEY", "")
 	c.MasterKeyFile = get("DOCFLOW_MASTER_KEY_FILE", filepath.Join(c.DataDir, "master.key"))
 	for _, k := range strings.Split(get("DOCFLOW_OLD_MASTER_KEYS", ""), ",") {
@@ -296,14 +303,9 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		Model: get("DOCFLOW_LLM_MODEL", ""), Mode: get("DOCFLOW_LLM_MODE", "fallback"),
 		Concurrency: int(num("DOCFLOW_LLM_CONCURRENCY", 4)), EmbeddingsModel: get("DOCFLOW_EMBEDDINGS_MODEL", ""),
 		Vision: get("DOCFLOW_LLM_VISION", "off"), VisionPages: int(num("DOCFLOW_LLM_VISION_PAGES", 2))}
-	for name, dst := range map[string]*float64{"DOCFLOW_LLM_INPUT_PRICE": &c.LLM.InputPrice, "DOCFLOW_LLM_OUTPUT_PRICE": &c.LLM.OutputPrice} {
-		v := get(name, "0")
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f < 0 {
-			errs = append(errs, fmt.Sprintf("%s must be a price in USD per million tokens, not %q", name, v))
-		}
-		*dst = f
-	}
+	const price = "a finite price in USD per million tokens"
+	c.LLM.InputPrice = float("DOCFLOW_LLM_INPUT_PRICE", "0", price)
+	c.LLM.OutputPrice = float("DOCFLOW_LLM_OUTPUT_PRICE", "0", price)
 	c.SMTP = SMTP{Addr: get("DOCFLOW_SMTP_ADDR", ""), Domain: get("DOCFLOW_SMTP_DOMAIN", "in.docflow.localhost"),
 		TLSCert: get("DOCFLOW_SMTP_TLS_CERT", ""), TLSKey: get("DOCFLOW_SMTP_TLS_KEY", ""), Relay: get("DOCFLOW_MAIL_RELAY", "")}
 	c.SMTP.ReplyFrom = get("DOCFLOW_MAIL_FROM", "docflow@"+c.SMTP.Domain)
@@ -466,19 +468,135 @@ func (c Config) Dump(w io.Writer) {
 	c.Events.dump(w)
 }
 
-// redact hides the password of a URL or DSN ("user:secret@...").
+// redact hides every password that a PostgreSQL URL or keyword/value
+// connection string, or a go-sql-driver DSN, can carry: the userinfo's
+// password (postgres://user:secret@host, user:secret@tcp(host)/db), a
+// password query parameter (postgres://host/db?password=secret) and a
+// keyword/value password (host=db password=secret). Each becomes ***; the
+// rest is printed as given.
 func redact(s string) string {
-	at := strings.LastIndex(s, "@")
-	if at < 0 {
-		return s
+	if keywordValue(s) {
+		return redactKeywordValue(s)
 	}
-	head := s[:at]
-	start := strings.Index(head, "://") + 3
-	if start < 3 {
-		start = 0
+	rest, prefix := s, ""
+	if i := strings.Index(s, "://"); i >= 0 {
+		prefix, rest = s[:i+3], s[i+3:]
 	}
-	if colon := strings.Index(head[start:], ":"); colon >= 0 {
-		return head[:start+colon] + ":***" + s[at:]
+	// The query starts at the first "?" after the path's first "/" (a
+	// go-sql-driver password may hold "/" and "?": its DSN ends the
+	// userinfo at the last "@" before the last "/").
+	query := ""
+	if slash := strings.LastIndex(rest, "/"); slash >= 0 {
+		if q := strings.Index(rest[slash:], "?"); q >= 0 {
+			rest, query = rest[:slash+q], redactQuery(rest[slash+q+1:])
+		}
+	} else if q := strings.Index(rest, "?"); q >= 0 {
+		rest, query = rest[:q], redactQuery(rest[q+1:])
 	}
-	return s
+	end := len(rest)
+	if prefix != "" {
+		// In a URL the authority ends at the first "/".
+		if slash := strings.Index(rest, "/"); slash >= 0 {
+			end = slash
+		}
+	} else if slash := strings.LastIndex(rest, "/"); slash >= 0 {
+		end = slash
+	}
+	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
+		if colon := strings.Index(rest[:at], ":"); colon >= 0 {
+			rest = rest[:colon] + ":***" + rest[at:]
+		}
+	}
+	if query != "" {
+		rest += "?" + query
+	}
+	return prefix + rest
+}
+
+// redactQuery hides the values of password parameters in a URL query,
+// keeping the parameters' order and spelling.
+func redactQuery(q string) string {
+	frag := ""
+	if i := strings.Index(q, "#"); i >= 0 {
+		q, frag = q[:i], q[i:]
+	}
+	parts := strings.Split(q, "&")
+	for i, p := range parts {
+		k, _, _ := strings.Cut(p, "=")
+		if uk, err := url.QueryUnescape(k); err == nil {
+			k = uk
+		}
+		if strings.EqualFold(strings.TrimSpace(k), "password") {
+			parts[i] = p[:strings.Index(p+"=", "=")] + "=***"
+		}
+	}
+	return strings.Join(parts, "&") + frag
+}
+
+// keywordValue reports whether s is a libpq keyword/value connection
+// string ("host=db user=app password=secret"): it opens with a keyword
+// and "=", where a URL or DSN opens with a scheme or user.
+func keywordValue(s string) bool {
+	s = strings.TrimSpace(s)
+	i := strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+	})
+	if i <= 0 {
+		return false
+	}
+	return strings.HasPrefix(strings.TrimLeft(s[i:], " \t"), "=")
+}
+
+// redactKeywordValue hides the password of a keyword/value connection
+// string, read as libpq (and pgconn) read it: values bare or in single
+// quotes, with backslash escapes.
+func redactKeywordValue(s string) string {
+	var b strings.Builder
+	i := 0
+	skipSpace := func() {
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+			b.WriteByte(s[i])
+			i++
+		}
+	}
+	for {
+		skipSpace()
+		if i >= len(s) {
+			return b.String()
+		}
+		start := i
+		for i < len(s) && s[i] != '=' && s[i] != ' ' && s[i] != '\t' {
+			i++
+		}
+		key := s[start:i]
+		b.WriteString(key)
+		skipSpace()
+		if i >= len(s) || s[i] != '=' {
+			continue // a malformed keyword: pgconn refuses the string
+		}
+		b.WriteByte('=')
+		i++
+		skipSpace()
+		vstart := i
+		if i < len(s) && s[i] == '\'' {
+			for i++; i < len(s) && s[i] != '\''; i++ {
+				if s[i] == '\\' {
+					i++
+				}
+			}
+			i = min(i+1, len(s))
+		} else {
+			for ; i < len(s) && s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r'; i++ {
+				if s[i] == '\\' {
+					i++
+				}
+			}
+			i = min(i, len(s))
+		}
+		if strings.EqualFold(key, "password") {
+			b.WriteString("***")
+		} else {
+			b.WriteString(s[vstart:i])
+		}
+	}
 }

@@ -39,13 +39,17 @@ func reason(err error) string {
 	return "failed"
 }
 
-// Postgres checks that PostgreSQL answers and its migrations are current.
+// Postgres checks that PostgreSQL answers and its migrations, River's and
+// docflow's, are current.
 func Postgres(pool *pgxpool.Pool) Check {
 	return Check{Name: "postgres", Run: func(ctx context.Context) error {
 		if err := pool.Ping(ctx); err != nil {
 			return fail("unreachable", err)
 		}
 		if err := postgres.CheckSchema(ctx, pool); err != nil {
+			if errors.Is(err, postgres.ErrRiverSchema) {
+				return fail("river migrations not current", err)
+			}
 			return fail("migrations not current", err)
 		}
 		return nil

@@ -4,16 +4,21 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/docflow/docflow/health"
 	"github.com/docflow/docflow/storage/dbtest"
 	"github.com/docflow/docflow/storage/mariadb"
 	"github.com/docflow/docflow/storage/mariadbtest"
+	"github.com/docflow/docflow/storage/postgres"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 )
 
 // probe asks the checker and returns the status code and report.
@@ -96,5 +101,41 @@ func TestReadinessChecks(t *testing.T) {
 	}
 	if f := failed(rep); f["mariadb"] != "migrations not current" || f["files"] != "not writable" {
 		t.Errorf("failed checks %v, want mariadb migrations not current and files not writable", f)
+	}
+}
+
+// TestNotReadyWhileRiverMigrationsAreMissing: docflow migrate applies
+// River's migrations with docflow's; with River's latest ones rolled back
+// (River's inserts then fail on its tables), the postgres check is not
+// ready and says that River's migrations are left to apply, as does serve's
+// start-up check (postgres.CheckSchema).
+func TestNotReadyWhileRiverMigrationsAreMissing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.Postgres(t)
+	c := &health.Checker{Checks: []health.Check{health.Postgres(pool)}}
+	if code, rep := probe(t, c); code != http.StatusOK || !rep.Ready() {
+		t.Fatalf("freshly migrated: %d %+v, want 200 and ready", code, rep)
+	}
+	m, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := m.Migrate(ctx, rivermigrate.DirectionDown, &rivermigrate.MigrateOpts{MaxSteps: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Versions) != 3 {
+		t.Fatalf("rolled River back %d migrations, want 3", len(res.Versions))
+	}
+	code, rep := probe(t, c)
+	if code != http.StatusServiceUnavailable || rep.Ready() {
+		t.Fatalf("River %d migrations behind: %d %+v, want 503 and not ready", len(res.Versions), code, rep)
+	}
+	if msg := failed(rep)["postgres"]; msg != "river migrations not current" {
+		t.Errorf("postgres check error %q, want %q", msg, "river migrations not current")
+	}
+	if err := postgres.CheckSchema(ctx, pool); !errors.Is(err, postgres.ErrRiverSchema) || !strings.Contains(err.Error(), "docflow migrate") {
+		t.Errorf("serve's start-up check gives %v, want ErrRiverSchema telling to run docflow migrate", err)
 	}
 }

@@ -319,7 +319,14 @@ func (s *Service) split(ctx context.Context, o Outcome, parts []Part) error {
 // stageFailed stores why a stage failed. Refusals end the document as
 // refused and are not retried; permanent errors and the last attempt end it
 // as failed; other errors are returned for a retry.
+//
+// Its writes run on a context of their own (Bookkeeping): the stage may have
+// failed because its context ended (the queue's job timeout, a hard stop),
+// and on a last attempt a failure that cannot be recorded would leave the
+// document processing for good.
 func (s *Service) stageFailed(ctx context.Context, doc Document, cause error, final bool) error {
+	ctx, cancel := Bookkeeping(ctx)
+	defer cancel()
 	if ref, ok := derrors.AsRefusal(cause); ok {
 		if err := s.Store.SaveStageError(ctx, doc, StatusRefused, ref.Code, ref.Message); err != nil {
 			return errors.Join(cause, err)
@@ -378,8 +385,13 @@ func (s *Service) Commit(ctx context.Context, tenantID, id string) (err error) {
 // queue's bound): it is marked failed with cause's code and message, so
 // that it never stays processing unseen. A document no longer processing
 // is left as it is.
+//
+// It runs on a context of its own (Bookkeeping), so that a job whose
+// context ended (its timeout, a hard stop) still ends its document.
 func (s *Service) GiveUp(ctx context.Context, tenantID, id string, cause error) (err error) {
 	defer derrors.Wrap(&err, "give up(%s)", id)
+	ctx, cancel := Bookkeeping(ctx)
+	defer cancel()
 	doc, err := s.Store.Document(ctx, tenantID, id)
 	if err != nil {
 		return err
@@ -393,6 +405,18 @@ func (s *Service) GiveUp(ctx context.Context, tenantID, id string, cause error) 
 	_, code := derrors.ToStatus(cause)
 	slog.Warn("stage given up", "document", doc.ID, "tenant", doc.TenantID, "stage", doc.Stage, "code", code, "err", cause)
 	return s.Store.SaveStageError(ctx, doc, StatusFailed, code, cause.Error())
+}
+
+// BookkeepingTimeout bounds the writes that record how a stage ended
+// (Bookkeeping).
+const BookkeepingTimeout = 10 * time.Second
+
+// Bookkeeping returns a context for recording how a stage ended: it keeps
+// ctx's values (trace, tenant) but not its cancellation or deadline, which
+// may be what ended the stage (the queue's job timeout, a hard stop), and
+// has a bound of its own, BookkeepingTimeout.
+func Bookkeeping(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), BookkeepingTimeout)
 }
 
 // endHeld marks committed a document whose stage fails for good although

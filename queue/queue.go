@@ -215,11 +215,17 @@ func (o OutagePolicy) controls(job *rivertype.JobRow, err error, now time.Time) 
 // finish maps a stage's error onto River and, when the job gives up,
 // marks its document failed first; the job is then cancelled. When the
 // document cannot be marked (PostgreSQL down too), the job is retried.
+// The marking runs on a context of its own (pipeline.Bookkeeping): the
+// job's may have ended (River's JobTimeout, StopAndCancel), and a last
+// attempt whose document cannot be marked is discarded by River with the
+// document left processing.
 func (o OutagePolicy) finish(ctx context.Context, svc *pipeline.Service, job *rivertype.JobRow, tenantID, id string, err error) error {
 	ctl, cause := o.controls(job, err, time.Now())
 	if cause == nil {
 		return ctl
 	}
+	ctx, cancel := pipeline.Bookkeeping(ctx)
+	defer cancel()
 	if gerr := svc.GiveUp(ctx, tenantID, id, cause); gerr != nil {
 		return errors.Join(cause, gerr)
 	}
@@ -235,8 +241,8 @@ type Config struct {
 	// fifths of a shorter RescueAfter).
 	JobTimeout time.Duration
 	// RescueAfter is how long a running job may go without finishing
-	// before it is considered stuck (its worker died) and run again; at
-	// least JobTimeout (when shorter, JobTimeout plus a minute).
+	// before it is considered stuck (its worker died) and run again; more
+	// than JobTimeout (when not, JobTimeout plus a minute).
 	RescueAfter time.Duration
 	// LLMWorkers, when above 0, runs the process stage in its own queue,
 	// QueueLLM, with this concurrency: a model's latency and rate limits
@@ -256,20 +262,7 @@ type Config struct {
 
 // NewClient returns a River client whose workers call svc.
 func NewClient(pool *pgxpool.Pool, svc *pipeline.Service, cfg Config) (*river.Client[pgx.Tx], error) {
-	if cfg.JobTimeout <= 0 {
-		cfg.JobTimeout = 5 * time.Minute
-		// A short RescueAfter (DOCFLOW_RESCUE_AFTER) shortens the default
-		// bound of an attempt rather than being raised past it: an attempt
-		// then times out before the rescuer may take its job as stuck, so
-		// a live job is never run twice at once, and a killed worker's
-		// jobs come back after the RescueAfter the operator chose.
-		if cfg.RescueAfter > 0 && cfg.RescueAfter < cfg.JobTimeout {
-			cfg.JobTimeout = max(cfg.RescueAfter*4/5, time.Second)
-		}
-	}
-	if cfg.RescueAfter < cfg.JobTimeout {
-		cfg.RescueAfter = cfg.JobTimeout + time.Minute
-	}
+	cfg.JobTimeout, cfg.RescueAfter = timeouts(cfg.JobTimeout, cfg.RescueAfter)
 	rc := &river.Config{JobTimeout: cfg.JobTimeout, RescueStuckJobsAfter: cfg.RescueAfter}
 	if cfg.Workers > 0 {
 		workers := river.NewWorkers()
@@ -293,6 +286,33 @@ func NewClient(pool *pgxpool.Pool, svc *pipeline.Service, cfg Config) (*river.Cl
 		return nil, fmt.Errorf("river: %w", err)
 	}
 	return client, nil
+}
+
+// DefaultJobTimeout bounds an attempt when neither Config.JobTimeout nor a
+// shorter Config.RescueAfter is set.
+const DefaultJobTimeout = 5 * time.Minute
+
+// timeouts returns the bound of an attempt and the time after which a
+// running job is taken as stuck, the second always strictly larger than
+// the first: a job is rescued (run again) only once its attempt has
+// certainly timed out, so a live job never runs twice at once.
+//
+// A short rescue time (DOCFLOW_RESCUE_AFTER) shortens the default bound of
+// an attempt to four fifths of it rather than being raised past it, so a
+// killed worker's jobs come back after the time the operator chose. An
+// explicit job timeout at least the rescue time raises the rescue time to
+// the timeout plus a minute.
+func timeouts(jobTimeout, rescueAfter time.Duration) (time.Duration, time.Duration) {
+	if jobTimeout <= 0 {
+		jobTimeout = DefaultJobTimeout
+		if rescueAfter > 0 && rescueAfter*4/5 < jobTimeout {
+			jobTimeout = max(rescueAfter*4/5, time.Millisecond)
+		}
+	}
+	if rescueAfter <= jobTimeout {
+		rescueAfter = jobTimeout + time.Minute
+	}
+	return jobTimeout, rescueAfter
 }
 
 // QueueLLM is the queue of the process stage when a model is configured.

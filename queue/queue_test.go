@@ -87,3 +87,31 @@ func TestOutageBackoffAndBound(t *testing.T) {
 		t.Errorf("a failure on the last attempt gives %v, %v", ctl, giveUp)
 	}
 }
+
+// TestJobTimeoutShorterThanRescue: an attempt always times out strictly
+// before the rescuer may take its job as stuck and run it again, whatever
+// DOCFLOW_RESCUE_AFTER (at least 1s) and an explicit job timeout say.
+func TestJobTimeoutShorterThanRescue(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		job, rescue         time.Duration
+		wantJob, wantRescue time.Duration
+	}{
+		{0, 0, DefaultJobTimeout, DefaultJobTimeout + time.Minute},
+		{0, time.Second, 800 * time.Millisecond, time.Second},
+		{0, 5 * time.Second, 4 * time.Second, 5 * time.Second},
+		{0, DefaultJobTimeout, 4 * time.Minute, DefaultJobTimeout},
+		{0, 10 * time.Minute, DefaultJobTimeout, 10 * time.Minute},
+		{30 * time.Second, 30 * time.Second, 30 * time.Second, 90 * time.Second},
+		{time.Minute, 30 * time.Second, time.Minute, 2 * time.Minute},
+		{10 * time.Second, time.Minute, 10 * time.Second, time.Minute},
+	} {
+		job, rescue := timeouts(tc.job, tc.rescue)
+		if job != tc.wantJob || rescue != tc.wantRescue {
+			t.Errorf("timeouts(%s, %s) = %s, %s; want %s, %s", tc.job, tc.rescue, job, rescue, tc.wantJob, tc.wantRescue)
+		}
+		if job <= 0 || rescue <= job {
+			t.Errorf("timeouts(%s, %s) = %s, %s: rescue must come strictly after the timeout", tc.job, tc.rescue, job, rescue)
+		}
+	}
+}

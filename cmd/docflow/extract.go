@@ -104,11 +104,15 @@ func extractFile(ctx context.Context, an pipeline.Analyzer, path string) result 
 
 // analyze runs the analyzer on one file or part; an email's parts are
 // analysed in turn and listed as attachments.
-func analyze(ctx context.Context, an pipeline.Analyzer, name string, data []byte) result {
+//
+// r is a named result so that the deferred clock reading lands in what is
+// returned: the elapsed time covers the analysis (an email's attachments
+// included) on every return path.
+func analyze(ctx context.Context, an pipeline.Analyzer, name string, data []byte) (r result) {
 	start := timeNow()
-	a, err := an.Analyze(ctx, name, data, nil, nil)
-	r := result{DocumentType: string(a.Type), TypeScore: a.TypeScore, Format: a.Format}
 	defer func() { r.ElapsedSeconds = timeNow().Sub(start).Seconds() }()
+	a, err := an.Analyze(ctx, name, data, nil, nil)
+	r = result{DocumentType: string(a.Type), TypeScore: a.TypeScore, Format: a.Format}
 	if err != nil {
 		r.Error = err.Error()
 		if ref, ok := derrors.AsRefusal(err); ok {

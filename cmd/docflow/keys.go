@@ -98,7 +98,8 @@ func keysCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		if err := kt.files.Retire(ctx, *tenant, *version); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "data key version %d of tenant %s retired: its key is erased\n", *version, *tenant)
+		fmt.Fprintf(stdout, "data key version %d of tenant %s retired: its key is erased; running processes stop opening files with it within %s\n",
+			*version, *tenant, filecrypt.DefaultKeyTTL)
 		return nil
 	default:
 		return kt.list(ctx, *tenant, stdout)
@@ -118,7 +119,7 @@ func (kt *keyTools) rotateMaster(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("re-sealing secrets: %w", err)
 	}
-	fmt.Fprintf(stdout, "master key %s: %d of %d data keys re-wrapped, %d secrets re-sealed; older master keys can be removed from DOCFLOW_OLD_MASTER_KEYS\n",
+	fmt.Fprintf(stdout, "master key %s: %d of %d data keys re-wrapped, %d secrets (mailbox passwords, webhook secrets) re-sealed; older master keys can be removed from DOCFLOW_OLD_MASTER_KEYS\n",
 		kt.ring.CurrentKeyID(), r.Rewrapped, r.Keys, n)
 	return nil
 }

@@ -6,11 +6,15 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
+	"github.com/docflow/docflow/events"
 	"github.com/docflow/docflow/keyring"
 	"github.com/docflow/docflow/storage/dbtest"
+	"github.com/docflow/docflow/storage/filecrypt"
+	"github.com/docflow/docflow/storage/postgres"
 )
 
 // TestKeysCommands rotates a tenant's data key with re-encryption, then the
@@ -93,5 +97,125 @@ func readFile(t *testing.T, key string, want []byte) {
 	got, err := kt.files.Get(context.Background(), key)
 	if err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("Get = %q, %v; want %q", got, err, want)
+	}
+}
+
+// TestRotateMasterResealsWebhookSecrets: after `keys rotate-master`, which
+// says the older master keys can be removed, the webhooks' signing secrets
+// open with the new master key alone, and the printed total counts them.
+func TestRotateMasterResealsWebhookSecrets(t *testing.T) {
+	pgURL := dbtest.PostgresURL(t)
+	t.Setenv("DOCFLOW_POSTGRES_URL", pgURL)
+	t.Setenv("DOCFLOW_MARIADB_DSN", dbtest.MariaDBDSN(t))
+	t.Setenv("DOCFLOW_DATA_DIR", t.TempDir())
+	newKey := func() []byte {
+		k := make([]byte, keyring.KeySize)
+		_, _ = rand.Read(k)
+		return k
+	}
+	oldMaster, newMaster := newKey(), newKey()
+	enc := base64.StdEncoding.EncodeToString
+	t.Setenv("DOCFLOW_MASTER_KEY", enc(oldMaster))
+	ctx := context.Background()
+	var out, errb bytes.Buffer
+	if err := run(ctx, []string{"tenant", "create", "Agence", "--json"}, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	var tn struct{ ID string }
+	if err := json.Unmarshal(out.Bytes(), &tn); err != nil {
+		t.Fatal(err)
+	}
+
+	pool, err := postgres.Open(ctx, pgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	store := postgres.New(pool, nil)
+	oldRing, err := keyring.New(oldMaster)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.SetKeyring(oldRing)
+	wh, err := store.CreateWebhook(ctx, "test", events.Webhook{TenantID: tn.ID, URL: "https://example.com/hook", Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Setenv("DOCFLOW_MASTER_KEY", enc(newMaster))
+	t.Setenv("DOCFLOW_OLD_MASTER_KEYS", enc(oldMaster))
+	out.Reset()
+	if err := run(ctx, []string{"keys", "rotate-master"}, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), " 1 secrets (") {
+		t.Errorf("rotate-master printed %q, want the webhook secret counted among 1 re-sealed secret", out.String())
+	}
+	var sealed string
+	if err := pool.QueryRow(ctx, "SELECT secret FROM webhooks WHERE id = $1", wh.ID).Scan(&sealed); err != nil {
+		t.Fatal(err)
+	}
+	newRing, err := keyring.New(newMaster)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := newRing.Open(sealed, "webhook-secret:"+wh.ID); err != nil || got != wh.Secret {
+		id, _ := keyring.SealedKeyID(sealed)
+		t.Fatalf("after rotate-master the webhook secret (sealed by key %s) opens with the new master key alone as %q, %v; want the secret", id, got, err)
+	}
+}
+
+// TestRotateTenantRefusesWrongMasterKey: `keys rotate-tenant` run with a
+// master key that does not open the tenant's data keys (DOCFLOW_MASTER_KEY
+// unset in the operator's shell makes a fresh one in DATA_DIR/master.key)
+// refuses with an error naming the master key and makes no new version,
+// so the servers keep storing files.
+func TestRotateTenantRefusesWrongMasterKey(t *testing.T) {
+	t.Setenv("DOCFLOW_POSTGRES_URL", dbtest.PostgresURL(t))
+	t.Setenv("DOCFLOW_MARIADB_DSN", dbtest.MariaDBDSN(t))
+	t.Setenv("DOCFLOW_DATA_DIR", t.TempDir())
+	newKey := func() string {
+		k := make([]byte, keyring.KeySize)
+		_, _ = rand.Read(k)
+		return base64.StdEncoding.EncodeToString(k)
+	}
+	master, wrong := newKey(), newKey()
+	t.Setenv("DOCFLOW_MASTER_KEY", master)
+	ctx := context.Background()
+	var out, errb bytes.Buffer
+	if err := run(ctx, []string{"tenant", "create", "Agence", "--json"}, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	var tn struct{ ID string }
+	if err := json.Unmarshal(out.Bytes(), &tn); err != nil {
+		t.Fatal(err)
+	}
+	storeFile(t, tn.ID, []byte("first file"))
+
+	for name, env := range map[string]string{"a wrong DOCFLOW_MASTER_KEY": wrong, "DOCFLOW_MASTER_KEY unset": ""} {
+		t.Setenv("DOCFLOW_MASTER_KEY", env)
+		out.Reset()
+		err := run(ctx, []string{"keys", "rotate-tenant", "--tenant", tn.ID}, &out, &errb)
+		if !errors.Is(err, filecrypt.ErrWrongMasterKey) || !strings.Contains(err.Error(), "DOCFLOW_MASTER_KEY") {
+			t.Errorf("rotate-tenant with %s = %v (printed %q); want %v naming DOCFLOW_MASTER_KEY", name, err, out.String(), filecrypt.ErrWrongMasterKey)
+		}
+	}
+
+	t.Setenv("DOCFLOW_MASTER_KEY", master)
+	kt, err := openKeyTools(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kt.pool.Close()
+	if keys, err := kt.files.Keys().List(ctx, tn.ID); err != nil || len(keys) != 1 {
+		t.Errorf("after the refused rotations the tenant has %d data key versions (%v), want 1", len(keys), err)
+	}
+	if _, err := kt.files.Put(ctx, tn.ID, []byte("second file")); err != nil {
+		t.Fatalf("after the refused rotations, the server's uploads fail: %v", err)
+	}
+	// With the right master key the rotation goes through.
+	out.Reset()
+	if err := run(ctx, []string{"keys", "rotate-tenant", "--tenant", tn.ID}, &out, &errb); err != nil {
+		t.Fatalf("rotate-tenant with the right master key: %v", err)
 	}
 }

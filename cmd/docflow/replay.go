@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docflow/docflow/derrors"
 	"github.com/docflow/docflow/evals/dataset"
 )
 
@@ -77,10 +78,56 @@ type apiDocument struct {
 		ID     string `json:"id"`
 		Status string `json:"status"`
 	} `json:"review"`
-	Code       string `json:"code"` // set on a problem
-	DocumentID string `json:"document_id"`
+	// Code is set by upload on an intake refusal.
+	Code string `json:"-"`
 }
 
+// apiError is an answer of the API with a status of 400 or more: its
+// problem+json (code, title, detail) when it sent one.
+type apiError struct {
+	Method, Path string
+	Status       int
+	Code         string `json:"code"`
+	Title        string `json:"title"`
+	Detail       string `json:"detail"`
+}
+
+func (e *apiError) Error() string {
+	msg := fmt.Sprintf("%s %s answered %d", e.Method, e.Path, e.Status)
+	if e.Code != "" {
+		msg += " " + e.Code
+	}
+	if e.Detail != "" {
+		msg += ": " + e.Detail
+	} else if e.Title != "" {
+		msg += ": " + e.Title
+	}
+	return msg
+}
+
+// refusalStatuses are the statuses of an intake refusal (derrors.ToStatus):
+// with one of refusalCodes, and only then, an upload's problem is the
+// refusal the dataset may expect rather than a failure of the replay.
+var (
+	refusalStatuses = map[int]bool{
+		http.StatusRequestEntityTooLarge: true,
+		http.StatusUnsupportedMediaType:  true,
+		http.StatusUnprocessableEntity:   true,
+	}
+	refusalCodes = map[string]bool{
+		derrors.UnsupportedMediaType: true,
+		derrors.CorruptDocument:      true,
+		derrors.EncryptedDocument:    true,
+		derrors.EmptyDocument:        true,
+		derrors.TooLarge:             true,
+	}
+)
+
+// refusal reports whether err is an intake refusal.
+func (e *apiError) refusal() bool { return refusalStatuses[e.Status] && refusalCodes[e.Code] }
+
+// call sends the request and decodes the answer into out; an answer with a
+// status of 400 or more is an *apiError (out is then left alone).
 func (c *apiClient) call(ctx context.Context, method, path, key, contentType string, body io.Reader, out any) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
@@ -95,13 +142,27 @@ func (c *apiClient) call(ctx context.Context, method, path, key, contentType str
 		return 0, err
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return resp.StatusCode, fmt.Errorf("%s %s: reading the answer: %w", method, path, err)
+	}
+	if resp.StatusCode >= 400 {
+		e := &apiError{Method: method, Path: path, Status: resp.StatusCode}
+		_ = json.Unmarshal(b, e)
+		e.Method, e.Path, e.Status = method, path, resp.StatusCode
+		return resp.StatusCode, e
+	}
 	if out != nil {
-		_ = json.Unmarshal(b, out)
+		if err := json.Unmarshal(b, out); err != nil {
+			return resp.StatusCode, fmt.Errorf("%s %s answered %d with no JSON: %w", method, path, resp.StatusCode, err)
+		}
 	}
 	return resp.StatusCode, nil
 }
 
+// upload posts the file. An intake refusal (refusal statuses with a
+// refusal code) comes back as a document with its Code set; any other
+// answer of 400 or more (a wrong key, a server failure) is an error.
 func (c *apiClient) upload(ctx context.Context, key, path string) (apiDocument, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -109,16 +170,27 @@ func (c *apiClient) upload(ctx context.Context, key, path string) (apiDocument, 
 	}
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
-	fw, _ := mw.CreateFormFile("file", filepath.Base(path))
-	fw.Write(data)
-	mw.Close()
-	var d apiDocument
-	code, err := c.call(ctx, http.MethodPost, "/v1/documents", key, mw.FormDataContentType(), &body, &d)
+	fw, err := mw.CreateFormFile("file", filepath.Base(path))
 	if err != nil {
-		return d, err
+		return apiDocument{}, err
 	}
-	if code >= 400 && d.Code == "" {
-		return d, fmt.Errorf("upload answered %d", code)
+	if _, err := fw.Write(data); err != nil {
+		return apiDocument{}, err
+	}
+	if err := mw.Close(); err != nil {
+		return apiDocument{}, err
+	}
+	var d apiDocument
+	_, err = c.call(ctx, http.MethodPost, "/v1/documents", key, mw.FormDataContentType(), &body, &d)
+	var ae *apiError
+	if errors.As(err, &ae) && ae.refusal() {
+		return apiDocument{Code: ae.Code}, nil
+	}
+	if err != nil {
+		return apiDocument{}, fmt.Errorf("upload: %w", err)
+	}
+	if d.ID == "" {
+		return apiDocument{}, errors.New("upload answered no document id")
 	}
 	return d, nil
 }

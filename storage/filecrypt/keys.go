@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -22,6 +23,11 @@ const (
 	// replaced can be retired: well past DefaultCurrentTTL plus the time a
 	// write takes, so that no process still seals new files with it.
 	DefaultRetireGrace = 5 * time.Minute
+	// DefaultKeyTTL is how long a process opens files with a data key it
+	// unwrapped before it reads the version's row again: a version retired
+	// by another process (docflow keys retire) stops opening files in
+	// every running process at most this long after the retirement.
+	DefaultKeyTTL = time.Minute
 	// cacheSize bounds the unwrapped keys (and current versions) kept.
 	cacheSize = 4096
 )
@@ -40,15 +46,28 @@ type Keys struct {
 	// RetireGrace is how long after a rotation the replaced version can be
 	// retired (see DefaultRetireGrace).
 	RetireGrace time.Duration
+	// KeyTTL bounds how long an unwrapped key is used from the cache
+	// before its version is read again from the store, so that a version
+	// retired by another process no longer opens files here past that
+	// bound (see DefaultKeyTTL). A retirement made through this Keys
+	// takes effect here at once.
+	KeyTTL time.Duration
 
 	mu      sync.Mutex
-	deks    *lru[dekID, []byte]
+	deks    *lru[dekID, cachedDEK]
 	current *lru[string, currentDEK]
 }
 
 type dekID struct {
 	tenant  string
 	version int
+}
+
+// cachedDEK is an unwrapped key, used until it is read again from the
+// store (Keys.KeyTTL).
+type cachedDEK struct {
+	key   []byte
+	until time.Time
 }
 
 type currentDEK struct {
@@ -59,8 +78,8 @@ type currentDEK struct {
 
 // NewKeys returns the data keys kept in store, wrapped by ring.
 func NewKeys(store KeyStore, ring *keyring.Keyring) *Keys {
-	return &Keys{store: store, ring: ring, CurrentTTL: DefaultCurrentTTL, RetireGrace: DefaultRetireGrace,
-		deks: newLRU[dekID, []byte](cacheSize), current: newLRU[string, currentDEK](cacheSize)}
+	return &Keys{store: store, ring: ring, CurrentTTL: DefaultCurrentTTL, RetireGrace: DefaultRetireGrace, KeyTTL: DefaultKeyTTL,
+		deks: newLRU[dekID, cachedDEK](cacheSize), current: newLRU[string, currentDEK](cacheSize)}
 }
 
 // dekContext is what a wrapped key is sealed with: a wrapped key copied to
@@ -123,19 +142,28 @@ func newest(keys []DataKey) (DataKey, bool) {
 func (k *Keys) setCurrent(tenantID string, version int, key []byte) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.current.put(tenantID, currentDEK{version: version, key: key, until: time.Now().Add(k.CurrentTTL)})
-	k.deks.put(dekID{tenantID, version}, key)
+	now := time.Now()
+	k.current.put(tenantID, currentDEK{version: version, key: key, until: now.Add(k.CurrentTTL)})
+	k.deks.put(dekID{tenantID, version}, cachedDEK{key: key, until: now.Add(k.KeyTTL)})
 }
 
 // Version returns the key of one version of the tenant's data key. A
 // version that does not exist or was retired is ErrUnreadable; one that
 // does not unwrap (its master key is not configured) is a plain error.
+// A key is taken from the cache for at most KeyTTL after it was read from
+// the store, so a version that another process retired stops opening here
+// within KeyTTL.
 func (k *Keys) Version(ctx context.Context, tenantID string, version int) ([]byte, error) {
+	id := dekID{tenantID, version}
 	k.mu.Lock()
-	key, ok := k.deks.get(dekID{tenantID, version})
+	c, ok := k.deks.get(id)
+	if ok && !time.Now().Before(c.until) {
+		k.deks.remove(id) // stale: read the version's row again
+		ok = false
+	}
 	k.mu.Unlock()
 	if ok {
-		return key, nil
+		return c.key, nil
 	}
 	keys, err := k.store.DataKeys(ctx, tenantID)
 	if err != nil {
@@ -153,7 +181,7 @@ func (k *Keys) Version(ctx context.Context, tenantID string, version int) ([]byt
 			return nil, err
 		}
 		k.mu.Lock()
-		k.deks.put(dekID{tenantID, version}, key)
+		k.deks.put(id, cachedDEK{key: key, until: time.Now().Add(k.KeyTTL)})
 		k.mu.Unlock()
 		return key, nil
 	}
@@ -200,6 +228,13 @@ func (k *Keys) List(ctx context.Context, tenantID string) ([]DataKey, error) {
 // the tenant's new files from now on (in other processes, within
 // CurrentTTL). Files sealed with older versions still open; Store.Reencrypt
 // moves them to the new one, after which Store.Retire erases the old.
+//
+// It refuses, with ErrWrongMasterKey and before anything is written, when
+// the master keyring does not open the tenant's current version (or, for
+// a tenant without one, another tenant's live key): a version made under
+// the wrong master key (say one freshly made in DATA_DIR/master.key
+// because DOCFLOW_MASTER_KEY was not set) would become current and no
+// server could unwrap it.
 func (k *Keys) RotateTenant(ctx context.Context, tenantID string) (DataKey, error) {
 	keys, err := k.store.DataKeys(ctx, tenantID)
 	if err != nil {
@@ -209,11 +244,42 @@ func (k *Keys) RotateTenant(ctx context.Context, tenantID string) (DataKey, erro
 	for _, dk := range keys {
 		next = max(next, dk.Version+1)
 	}
+	if err := k.checkRing(ctx, keys); err != nil {
+		return DataKey{}, fmt.Errorf("filecrypt: rotating the data key of tenant %s: %w", tenantID, err)
+	}
 	dk, _, err := k.create(ctx, tenantID, next)
 	if err != nil {
 		return DataKey{}, fmt.Errorf("filecrypt: rotating the data key of tenant %s: %w", tenantID, err)
 	}
 	return dk, nil
+}
+
+// ErrWrongMasterKey is returned by RotateTenant when the master keyring
+// does not open the existing data keys.
+var ErrWrongMasterKey = errors.New("the master key does not open the existing data keys")
+
+// checkRing makes sure the keyring opens the current version among keys,
+// a tenant's; when the tenant has no live version, it tries another
+// tenant's live key instead (none at all: nothing to check).
+func (k *Keys) checkRing(ctx context.Context, keys []DataKey) error {
+	cur, ok := newest(keys)
+	if !ok {
+		all, err := k.store.DataKeys(ctx, "")
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(all, func(dk DataKey) bool { return dk.RetiredAt == nil && dk.Wrapped != "" })
+		if i < 0 {
+			return nil
+		}
+		cur = all[i]
+	}
+	if _, err := k.unwrap(cur); err != nil {
+		id, _ := keyring.SealedKeyID(cur.Wrapped)
+		return fmt.Errorf("%w (%v): data key version %d of tenant %s is wrapped by master key %s, and this process has master key %s; set DOCFLOW_MASTER_KEY (and DOCFLOW_OLD_MASTER_KEYS) as the servers have them",
+			ErrWrongMasterKey, err, cur.Version, cur.TenantID, id, k.ring.CurrentKeyID())
+	}
+	return nil
 }
 
 // Rewrap is what RewrapAll did.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/docflow/docflow/derrors"
 	"github.com/docflow/docflow/keyring"
@@ -441,5 +442,47 @@ func TestPutRefusesAMalformedTenant(t *testing.T) {
 	b := setup(t)
 	if _, err := b.store.Put(context.Background(), "../../etc", []byte("x")); !errors.Is(err, derrors.InvalidArgument) {
 		t.Errorf("Put with a malformed tenant: %v, want InvalidArgument", err)
+	}
+}
+
+// TestRetirementReachesRunningProcessesWithinKeyTTL: a process that cached
+// a data key before another process (docflow keys retire) retired its
+// version stops opening files sealed with it, a restored backup among
+// them, once KeyTTL has passed; the default bound is one minute.
+func TestRetirementReachesRunningProcessesWithinKeyTTL(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	if b.keys.KeyTTL != filecrypt.DefaultKeyTTL || filecrypt.DefaultKeyTTL > time.Minute {
+		t.Errorf("KeyTTL = %s (default %s), want the documented bound of at most 1m", b.keys.KeyTTL, filecrypt.DefaultKeyTTL)
+	}
+	b.keys.RetireGrace = 0
+	doc := document(4000)
+	key := b.put(t, b.tenantA, doc)
+	backup := b.raw(t, key)
+
+	// The serve process: reads the file, caching version 1.
+	workerKeys, worker := b.open(b.ring)
+	const ttl = 300 * time.Millisecond
+	workerKeys.KeyTTL = ttl
+	if _, err := worker.Get(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	cached := time.Now()
+	// The operator rotates, re-encrypts and retires version 1 (keys CLI).
+	if _, err := b.keys.RotateTenant(ctx, b.tenantA); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.store.Reencrypt(ctx, b.tenantA); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.store.Retire(ctx, b.tenantA, 1); err != nil {
+		t.Fatal(err)
+	}
+	// A backup copy sealed with version 1 is put back.
+	b.writeRaw(t, key, backup)
+	time.Sleep(time.Until(cached.Add(ttl + 50*time.Millisecond)))
+	if got, err := worker.Get(ctx, key); !errors.Is(err, filecrypt.ErrUnreadable) {
+		t.Fatalf("KeyTTL after caching it, the running process still opens a file sealed with retired version 1 (%d bytes, err %v)", len(got), err)
 	}
 }

@@ -122,15 +122,36 @@ func (s *Store) UpdateMailbox(ctx context.Context, mb mail.Mailbox) (mail.Mailbo
 	return out, notFound(err, "mailbox")
 }
 
-// ResealSecrets seals the mailbox passwords kept in plain text (stored
+// ResealSecrets seals the stored secrets kept in plain text (stored
 // before secrets were sealed) and seals again, with the current key, those
-// sealed with an older key: after a key rotation, once this ran, the older
-// key can be dropped. It returns how many values it changed.
+// sealed with an older key: the mailboxes' passwords and the webhooks'
+// signing secrets (deleted webhooks' too). After a key rotation, once this
+// ran, the older key can be dropped. It returns how many values it changed.
 func (s *Store) ResealSecrets(ctx context.Context) (int, error) {
 	if s.keys == nil {
 		return 0, fmt.Errorf("%w: no master key is configured", derrors.Permanent)
 	}
-	rows, err := s.pool.Query(ctx, "SELECT id, password FROM mailboxes")
+	n := 0
+	for _, c := range []struct {
+		what, table, column string
+		context             func(id string) string
+	}{
+		{"mailbox", "mailboxes", "password", passwordContext},
+		{"webhook", "webhooks", "secret", webhookSecretContext},
+	} {
+		m, err := s.resealColumn(ctx, c.what, c.table, c.column, c.context)
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// resealColumn re-seals with the current key the values of one column of
+// secrets whose rows are keyed by id, each sealed with sealContext(id).
+func (s *Store) resealColumn(ctx context.Context, what, table, column string, sealContext func(id string) string) (int, error) {
+	rows, err := s.pool.Query(ctx, "SELECT id, "+column+" FROM "+table)
 	if err != nil {
 		return 0, err
 	}
@@ -152,15 +173,15 @@ func (s *Store) ResealSecrets(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, r := range todo {
-		plain, err := s.openSecret(r.value, passwordContext(r.id))
+		plain, err := s.openSecret(r.value, sealContext(r.id))
 		if err != nil {
-			return n, fmt.Errorf("mailbox %s: %w", r.id, err)
+			return n, fmt.Errorf("%s %s: %w", what, r.id, err)
 		}
-		sealed, err := s.keys.Seal(plain, passwordContext(r.id))
+		sealed, err := s.keys.Seal(plain, sealContext(r.id))
 		if err != nil {
 			return n, err
 		}
-		tag, err := s.pool.Exec(ctx, "UPDATE mailboxes SET password = $2 WHERE id = $1 AND password = $3", r.id, sealed, r.value)
+		tag, err := s.pool.Exec(ctx, "UPDATE "+table+" SET "+column+" = $2 WHERE id = $1 AND "+column+" = $3", r.id, sealed, r.value)
 		if err != nil {
 			return n, err
 		}

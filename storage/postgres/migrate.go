@@ -3,7 +3,10 @@ package postgres
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 
 	"github.com/docflow/docflow/storage/migration"
 	"github.com/jackc/pgx/v5"
@@ -69,9 +72,13 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	return nil
 }
 
-// CheckSchema returns an error when a migration has not been applied, so
-// that a server does not start on an outdated schema.
+// CheckSchema returns an error when a migration has not been applied,
+// River's or docflow's (docflow migrate applies both), so that a server
+// does not start, nor report ready, on an outdated schema.
 func CheckSchema(ctx context.Context, pool *pgxpool.Pool) error {
+	if err := checkRiverSchema(ctx, pool); err != nil {
+		return err
+	}
 	ms, err := Migrations()
 	if err != nil {
 		return err
@@ -83,6 +90,30 @@ func CheckSchema(ctx context.Context, pool *pgxpool.Pool) error {
 	}
 	if want := ms[len(ms)-1].Version; latest < want {
 		return fmt.Errorf("postgres schema is at version %d, want %d: run docflow migrate", latest, want)
+	}
+	return nil
+}
+
+// ErrRiverSchema is CheckSchema's error when River's migrations are not
+// all applied.
+var ErrRiverSchema = errors.New("river schema is not migrated")
+
+// checkRiverSchema returns an error when River's migrations are not all
+// applied: River's inserts and workers would then fail on its tables.
+func checkRiverSchema(ctx context.Context, pool *pgxpool.Pool) error {
+	// River logs each validation that finds work left at Info; the error
+	// returned says it, and readiness checks run often.
+	quiet := slog.New(slog.DiscardHandler)
+	migrator, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: quiet})
+	if err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
+	res, err := migrator.Validate(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("river schema cannot be checked (run docflow migrate): %w", err)
+	}
+	if !res.OK {
+		return fmt.Errorf("%w (%s): run docflow migrate", ErrRiverSchema, strings.Join(res.Messages, "; "))
 	}
 	return nil
 }
