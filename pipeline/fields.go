@@ -222,8 +222,14 @@ func exactNames(b []byte, names []string) error {
 }
 
 // Merge returns f with the given corrections laid over it: every name in
-// corrections replaces the field of that name (null clears it).
+// corrections replaces the field of that name (null clears it). The
+// corrected values must be ones the spec allows (a reason of its list, no
+// negative amount; amounts are rounded to the cent), whichever front end
+// sent them; a type without fields takes no correction.
 func (f Fields) Merge(t DocumentType, corrections map[string]any) (Fields, error) {
+	if t != TypeContract && t != TypeTimesheet && len(corrections) > 0 {
+		return Fields{}, fmt.Errorf("a document of type %q has no fields to correct", t)
+	}
 	m := f.Map()
 	for k, v := range corrections {
 		if v == nil {
@@ -234,6 +240,9 @@ func (f Fields) Merge(t DocumentType, corrections map[string]any) (Fields, error
 	}
 	out, err := FieldsFromMap(t, m)
 	if err != nil {
+		return Fields{}, err
+	}
+	if err := out.checkCorrected(); err != nil {
 		return Fields{}, err
 	}
 	out.Confidence = map[string]float64{}
@@ -249,6 +258,43 @@ func (f Fields) Merge(t DocumentType, corrections map[string]any) (Fields, error
 		out.Sources[k] = Source{Text: "corrected by a reviewer"}
 	}
 	return out, nil
+}
+
+// checkCorrected refuses values the spec does not allow and rounds
+// amounts to the cent.
+func (f Fields) checkCorrected() error {
+	amount := func(name string, v *float64) error {
+		if v == nil {
+			return nil
+		}
+		if *v < 0 || math.IsNaN(*v) || math.IsInf(*v, 0) {
+			return fmt.Errorf("%s must be a positive number, not %v", name, *v)
+		}
+		*v = Round2(*v)
+		return nil
+	}
+	if c := f.Contract; c != nil {
+		if c.Reason != "" && !slices.Contains([]string{ReasonTemporaryIncrease, ReasonReplacement, ReasonSeasonal, ReasonOther}, c.Reason) {
+			return fmt.Errorf("reason must be temporary_increase, replacement, seasonal or other, not %q", c.Reason)
+		}
+		if err := amount("hourly_rate", c.HourlyRate); err != nil {
+			return err
+		}
+		if err := amount("weekly_hours", c.WeeklyHours); err != nil {
+			return err
+		}
+	}
+	if ts := f.Timesheet; ts != nil {
+		if err := amount("total_hours", ts.TotalHours); err != nil {
+			return err
+		}
+		for i := range ts.Entries {
+			if err := amount("entries.hours", &ts.Entries[i].Hours); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // ContractKey normalises a contract number for matching, as the spec

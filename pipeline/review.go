@@ -44,7 +44,9 @@ func (s *Service) Approve(ctx context.Context, p Principal, in ApproveInput) (do
 	}
 	before := doc.Fields.Map()
 	if t != doc.Type {
-		doc.Fields = Fields{Confidence: doc.Fields.Confidence}
+		// Another type: the fields, their confidence and sources read for
+		// the old one mean nothing for it.
+		doc.Fields = Fields{}
 	}
 	fields, err := doc.Fields.Merge(t, in.Corrections)
 	if err != nil {
