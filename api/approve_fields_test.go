@@ -2,10 +2,11 @@ package api_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 )
 
-// TestReviewApproveRejectsReasonOutsideEnum: the desk refuses a reason
+// TestApproveRefusesReasonOutsideTheSpec: the desk refuses a reason
 // outside the spec's enum ("unknown reason"); the API must too, or a
 // committed contract violates the CommittedContract schema.
 func TestApproveRefusesReasonOutsideTheSpec(t *testing.T) {
@@ -29,7 +30,7 @@ func TestApproveRefusesReasonOutsideTheSpec(t *testing.T) {
 	t.Logf("committed contract reason = %v", c["reason"])
 }
 
-// TestReviewApproveRejectsNegativeRate: the desk refuses a negative
+// TestApproveRefusesNegativeAmounts: the desk refuses a negative
 // decimal; the API should not commit one.
 func TestApproveRefusesNegativeAmounts(t *testing.T) {
 	t.Parallel()
@@ -47,7 +48,7 @@ func TestApproveRefusesNegativeAmounts(t *testing.T) {
 	}
 }
 
-// TestReviewApproveOtherWithFieldsIsRefused: fields sent with
+// TestApproveAsOtherWithFieldsIsRefused: fields sent with
 // document_type "other" cannot be kept; the API should say so (400)
 // rather than answer 200 and drop them.
 func TestApproveAsOtherWithFieldsIsRefused(t *testing.T) {
@@ -63,5 +64,23 @@ func TestApproveAsOtherWithFieldsIsRefused(t *testing.T) {
 		map[string]any{"document_type": "other", "fields": map[string]any{"hourly_rate": 12.5}}, &got)
 	if code != http.StatusBadRequest {
 		t.Errorf("approve as other with fields: %d, want 400; fields %v confidence %v", code, got["fields"], got["confidence"])
+	}
+}
+
+// TestDecisionBodyIsOneJSONObject: a decision's body is one JSON object;
+// anything after it (a second object, stray text) is a 400, not ignored.
+func TestDecisionBodyIsOneJSONObject(t *testing.T) {
+	t.Parallel()
+	e := setup(t, envOptions{})
+	tn := e.tenant("Agence Corps")
+	var d document
+	e.upload(tn.uploader, "c.pdf", contractWithLowRate("CM-2026-099004"), &d)
+	e.waitStatus(tn.uploader, d.ID, "in_review")
+	id := e.pendingReview(tn.reviewer, d.ID)
+	for _, body := range []string{`{"reason": "doublon"} {"reason": "autre"}`, `{"reason": "doublon"} junk`} {
+		var p problem
+		if code := e.do(http.MethodPost, "/v1/reviews/"+id+"/reject", tn.reviewer, strings.NewReader(body), "application/json", &p); code != http.StatusBadRequest {
+			t.Errorf("reject with %q: %d, want 400", body, code)
+		}
 	}
 }

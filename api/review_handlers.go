@@ -120,6 +120,9 @@ func decodeBody(c *gin.Context, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("%w: request body: %v", derrors.InvalidArgument, err)
 	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("%w: request body: one JSON object, with nothing after it", derrors.InvalidArgument)
+	}
 	return nil
 }
 
