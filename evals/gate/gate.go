@@ -93,7 +93,7 @@ func Check(baseline, current *report.Report, t Thresholds) []Finding {
 	for _, d := range c.ByCode {
 		fs = append(fs, code(d, t)...)
 	}
-	add(rate("rule precision", precision(c.Rules.A), precision(c.Rules.B), t.Precision, t.MinCount))
+	add(precisionRate(precision(c.Rules.A), precision(c.Rules.B), t.Precision, t.MinCount))
 	add(rate("refusals", c.Refusals.A, c.Refusals.B, t.Refusal, t.MinCount))
 	add(presence("refusals", c.Refusals.A.Total > 0, c.Refusals.B.Total > 0, "inputs to refuse"))
 	add(rate("classification", c.Classification.A, c.Classification.B, t.Classification, t.MinCount))
@@ -155,6 +155,28 @@ func rate(metric string, base, cur *score.Accuracy, tol float64, minCount int) *
 	if tol < 0 || base == nil || cur == nil || base.Total == 0 || cur.Total == 0 {
 		return nil
 	}
+	return judge(metric, *base, *cur, tol, minCount)
+}
+
+// precisionRate checks the overall rule precision. Unlike other rates, a
+// baseline that flagged nothing (0/0) counts as 100%: a change that starts
+// raising false errors on a clean baseline is a drop from 100%. The check
+// runs whenever the current report flagged something; a current 0/0 cannot
+// have dropped.
+func precisionRate(base, cur *score.Accuracy, tol float64, minCount int) *Finding {
+	if tol < 0 || base == nil || cur == nil || cur.Total == 0 {
+		return nil
+	}
+	b := *base
+	if b.Total == 0 {
+		b.Rate = 1
+	}
+	return judge("rule precision", b, *cur, tol, minCount)
+}
+
+// judge grades the change from base to cur against the tolerance; nil
+// when it is within it.
+func judge(metric string, base, cur score.Accuracy, tol float64, minCount int) *Finding {
 	delta := cur.Rate - base.Rate
 	f := &Finding{Metric: metric, Baseline: base.Rate, Current: cur.Rate}
 	switch {
@@ -169,7 +191,7 @@ func rate(metric string, base, cur *score.Accuracy, tol float64, minCount int) *
 		return nil
 	}
 	f.Message = fmt.Sprintf("%s: %s → %s, %+.2f pts (tolerance %.2f pts)%s",
-		metric, counted(*base), counted(*cur), 100*delta, 100*tol, smallSample(*base, *cur, tol))
+		metric, counted(base), counted(cur), 100*delta, 100*tol, smallSample(base, cur, tol))
 	if f.Level == Warning {
 		f.Message += fmt.Sprintf("; fewer than %d items, so not failing", minCount)
 	}
@@ -182,9 +204,16 @@ func counted(a score.Accuracy) string {
 }
 
 // smallSample warns when one item moves the rate by more than the
-// tolerance, so that the check means "no item may change".
+// tolerance, so that the check means "no item may change". An empty side
+// (a 0/0 precision baseline) does not count.
 func smallSample(base, cur score.Accuracy, tol float64) string {
 	n := min(base.Total, cur.Total)
+	if n == 0 {
+		n = max(base.Total, cur.Total)
+	}
+	if n == 0 {
+		return ""
+	}
 	if step := 1 / float64(n); step > tol {
 		return fmt.Sprintf("; small sample: one item is %.1f pts", 100*step)
 	}

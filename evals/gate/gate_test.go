@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/docflow/docflow/evals/dataset"
 	"github.com/docflow/docflow/evals/report"
 	"github.com/docflow/docflow/evals/score"
 )
@@ -202,5 +203,34 @@ func TestCheckReadBack(t *testing.T) {
 	}
 	if fs := Check(base, baseline(), DefaultThresholds()); len(fs) != 0 {
 		t.Errorf("a report read back differs from itself: %+v", fs)
+	}
+}
+
+// A baseline on clean documents (no code expected, none fired: precision
+// 0/0, which counts as 100%) must not let a change that starts firing false
+// error codes on every document pass: rule precision drops from 100% to 0%.
+func TestCheckFailsOnPrecisionDropFromEmptyBaseline(t *testing.T) {
+	t.Parallel()
+	var lines []dataset.Line
+	var clean, noisy []score.Result
+	for _, f := range []string{"contracts/a.txt", "contracts/b.txt", "contracts/c.txt"} {
+		lines = append(lines, dataset.Line{File: f, DocumentType: "contract", Fields: map[string]any{"worker_name": "Ana"}})
+		clean = append(clean, score.Result{File: f, DocumentType: "contract", Fields: map[string]any{"worker_name": "Ana"}, Issues: []score.Issue{}})
+		noisy = append(noisy, score.Result{File: f, DocumentType: "contract", Fields: map[string]any{"worker_name": "Ana"},
+			Issues: []score.Issue{{Code: "contract.rate_below_minimum", Severity: "error"}}})
+	}
+	base := report.New(report.Run{Dataset: "d"}, score.Score(lines, clean, score.Options{}))
+	cur := report.New(report.Run{Dataset: "d"}, score.Score(lines, noisy, score.Options{}))
+	if p := cur.Metrics.Rules.Precision; p != 0 {
+		t.Fatalf("current precision = %v, want 0", p)
+	}
+	fs := Check(base, cur, DefaultThresholds())
+	want := "rule precision: 100.00% (0/0) → 0.00% (0/3), -100.00 pts (tolerance 2.00 pts)"
+	if !Failed(fs) || len(fs) == 0 || fs[0].Level != Regression || !strings.HasPrefix(fs[0].Message, want) {
+		t.Errorf("findings %+v, want first a regression %q", fs, want)
+	}
+	// The other way, from noisy to clean (current 0/0), is no drop.
+	if fs := Check(cur, base, DefaultThresholds()); Failed(fs) {
+		t.Errorf("precision 0/3 → 0/0 failed the gate: %+v", fs)
 	}
 }

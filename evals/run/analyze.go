@@ -16,11 +16,14 @@ import (
 // that count as committed are added to v for what follows.
 func (r *Runner) analyze(ctx context.Context, name string, data []byte, v *view) (score.Result, []error) {
 	mctx, meter := cassette.WithMeter(ctx)
-	start := time.Now()
+	start, waited := time.Now(), v.wait()
 	a, err := r.Analyzer.Analyze(mctx, name, data, v, r.Rules)
 	res := score.Result{DocumentType: string(a.Type), Format: a.Format}
-	// A replayed answer costs its recorded latency, not the replay's time.
-	res.LatencySeconds = (time.Since(start) - meter.Spent() + meter.Latency()).Seconds()
+	// A replayed answer costs its recorded latency, not the replay's time,
+	// and waiting for the earlier lines' contracts (which depends on -j and
+	// on their speed) is not this document's time.
+	elapsed := time.Since(start) - (v.wait() - waited)
+	res.LatencySeconds = (elapsed - meter.Spent() + meter.Latency()).Seconds()
 	addCost(&res, a.Run, meter)
 	if err != nil {
 		res.Error = err.Error()

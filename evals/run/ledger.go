@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/docflow/docflow/pipeline"
 )
@@ -58,7 +60,14 @@ type view struct {
 	ledger *ledger
 	line   int
 	own    []pipeline.Contract // used by the line's goroutine only
+	// waited is how long CommittedContract waited for the lines before
+	// this one, in nanoseconds: time not spent on this document, which
+	// its latency leaves out.
+	waited atomic.Int64
 }
+
+// wait is how long the line has waited for earlier lines so far.
+func (v *view) wait() time.Duration { return time.Duration(v.waited.Load()) }
 
 var _ pipeline.ContractLookup = (*view)(nil)
 
@@ -66,7 +75,9 @@ var _ pipeline.ContractLookup = (*view)(nil)
 // document with the number, compared as pipeline.ContractKey does (as the
 // system of record matches them), or nil.
 func (v *view) CommittedContract(ctx context.Context, number string) (*pipeline.Contract, error) {
+	start := time.Now()
 	earlier, err := v.ledger.before(ctx, v.line)
+	v.waited.Add(int64(time.Since(start)))
 	if err != nil {
 		return nil, err
 	}

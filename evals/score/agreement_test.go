@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -202,4 +203,63 @@ func roundTrip(t *testing.T, v any) map[string]any {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// Figures score-extract gives on the same inputs (captured by hand from
+// `score-extract DIR results.jsonl --json`; not run here):
+//
+//	rule_precision 100.0, false_error_rules {}, by_group format:? = 2 fields,
+//	refusal_accuracy 0.0 (1 refusal).
+//
+// An issue whose severity is "" or null is no error there (only a missing
+// severity is), a line without a format tag is under format:? whatever
+// its file's extension, and an attachment's own alt_refusal tags are not
+// read (only the e-mail's).
+func TestAgreesWithScoreExtractOnEdgeInputs(t *testing.T) {
+	t.Parallel()
+	lines := []dataset.Line{
+		{File: "contracts/a.pdf", DocumentType: "contract", Fields: map[string]any{"worker_name": "Ana"}, Tags: []string{"fr"}},
+		{File: "contracts/b.docx", DocumentType: "contract", Fields: map[string]any{"worker_name": "Bo"}},
+		{File: "inbox/e.eml", DocumentType: "email", Attachments: []dataset.Line{
+			{Name: "x.pdf", DocumentType: "refused", Refusal: "corrupt_file", Tags: []string{"alt_refusal:unsupported_format"}}}},
+	}
+	results, err := ReadResults(strings.NewReader(`{"file": "contracts/a.pdf", "document_type": "contract", "fields": {"worker_name": "Ana"}, "issues": [{"code": "contract.x", "severity": ""}]}
+{"file": "contracts/b.docx", "document_type": "contract", "fields": {"worker_name": "Bo"}, "issues": [{"code": "contract.y", "severity": null}]}
+{"file": "inbox/e.eml", "document_type": "email", "attachments": [{"name": "x.pdf", "refusal": "unsupported_format"}]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := Score(lines, results, Options{})
+	if m.Rules.FalsePositives != 0 || m.Rules.Precision != 1 {
+		t.Errorf("rule precision %.2f with %d false positives; score-extract: 100%% with none (an issue whose severity is \"\" or null is not an error there)",
+			m.Rules.Precision, m.Rules.FalsePositives)
+	}
+	if a := m.ByFormat["?"]; a.Total != 2 {
+		t.Errorf("by_format = %+v; score-extract puts both untagged lines under format:?", m.ByFormat)
+	}
+	if m.Refusals.Correct != 0 {
+		t.Errorf("refusals %d/%d right; score-extract: 0/1 (an attachment's own alt_refusal tags are not read)", m.Refusals.Correct, m.Refusals.Total)
+	}
+}
+
+// An issue without a severity reads as "error", as score-extract's
+// i.get("severity", "error"); "" and null stay "", which is no error.
+func TestReadResultsSeverity(t *testing.T) {
+	t.Parallel()
+	results, err := ReadResults(strings.NewReader(`{"file": "a.pdf", "issues": [{"code": "m"}, {"code": "e", "severity": ""}, {"code": "n", "severity": null}, {"code": "w", "severity": "warning"}, {"code": "x", "severity": "error"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Issue{{"m", "error"}, {"e", ""}, {"n", ""}, {"w", "warning"}, {"x", "error"}}
+	if len(results) != 1 || !slices.Equal(results[0].Issues, want) {
+		t.Fatalf("issues %+v, want %+v", results, want)
+	}
+	m := Score([]dataset.Line{{File: "a.pdf", DocumentType: "contract"}}, results, Options{})
+	if m.Rules.FalsePositives != 2 || m.Rules.ByCode["m"].FalsePositives != 1 || m.Rules.ByCode["x"].FalsePositives != 1 {
+		t.Errorf("false positives %d (%+v), want m and x only", m.Rules.FalsePositives, m.Rules.ByCode)
+	}
+	if _, err := ReadResults(strings.NewReader(`{"file": "a.pdf", "issues": [{"code": "m", "severity": 2}]}`)); err == nil {
+		t.Error("a severity that is not a string was read without an error")
+	}
 }

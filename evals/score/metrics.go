@@ -15,8 +15,9 @@ type Metrics struct {
 	// ByType is keyed by the expected document type.
 	ByType map[string]Accuracy `json:"by_type"`
 	// ByFormat is keyed by the line's first format tag (pdf, scan, docx,
-	// xlsx, csv, txt, eml), else the file's extension, else "?". An e-mail's
-	// attachments take the e-mail's tags, so their format is "eml".
+	// xlsx, csv, txt, eml), else "?" (the file's extension is not read, as
+	// in score-extract). An e-mail's attachments take the e-mail's tags, so
+	// their format is "eml".
 	ByFormat map[string]Accuracy `json:"by_format"`
 	// ByLayout is keyed by the line's first tag holding "layout", else "?".
 	ByLayout map[string]Accuracy `json:"by_layout"`
@@ -38,7 +39,8 @@ type Metrics struct {
 	// as a wrong refusal instead.
 	Missing []string `json:"missing"`
 	// Unused lists results that no line used: files not in the manifest, or
-	// earlier results for a file that had several (the last one counts).
+	// earlier results for a file that had more results than manifest lines
+	// (its lines take its last results).
 	Unused []string `json:"unused"`
 }
 

@@ -13,8 +13,34 @@ import (
 
 // Issue is a validation finding as a result carries it.
 type Issue struct {
-	Code     string `json:"code"`
+	Code string `json:"code"`
+	// Severity is "error", "warning", …; only "error" counts against rule
+	// precision. Decoded from JSON, an issue without a severity gets
+	// "error", as score-extract reads it; a severity of "" or null stays
+	// "" and is no error there either.
 	Severity string `json:"severity"`
+}
+
+// UnmarshalJSON reads an issue, a missing severity as "error".
+func (i *Issue) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Code     string          `json:"code"`
+		Severity json.RawMessage `json:"severity"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*i = Issue{Code: raw.Code}
+	switch {
+	case raw.Severity == nil:
+		i.Severity = "error"
+	case string(raw.Severity) == "null":
+	default:
+		if err := json.Unmarshal(raw.Severity, &i.Severity); err != nil {
+			return fmt.Errorf("issue %q: severity: %w", raw.Code, err)
+		}
+	}
+	return nil
 }
 
 // Result is what one dataset document (or one part of an email) gave: the

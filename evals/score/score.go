@@ -2,6 +2,7 @@ package score
 
 import (
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -43,7 +44,10 @@ var formats = []string{"pdf", "scan", "docx", "xlsx", "csv", "txt", "eml"}
 // Score compares results with the ground truth of lines, the way
 // score-extract does, and returns the metrics. Results are matched to lines
 // by file (see Options.DatasetDir) and e-mail attachments by name; when
-// several results have the same file, the last one counts.
+// several results have the same file, the last one counts, unless the
+// manifest lists the file several times too: then its lines take its last
+// results in order, so that the runner's results (one per line, in
+// manifest order) are each scored against their own line.
 func Score(lines []dataset.Line, results []Result, opts Options) *Metrics {
 	if len(opts.ConfidenceBands) == 0 {
 		opts.ConfidenceBands = DefaultConfidenceBands
@@ -52,7 +56,7 @@ func Score(lines []dataset.Line, results []Result, opts Options) *Metrics {
 		opts.CalibrationBins = DefaultCalibrationBins
 	}
 	s := newScorer(opts)
-	m := newMatcher(results, opts.DatasetDir)
+	m := newMatcher(lines, results, opts.DatasetDir)
 	for _, l := range lines {
 		s.line(l, m.find(l.File))
 	}
@@ -127,9 +131,9 @@ func (s *scorer) line(l dataset.Line, got *Result) {
 			gotCode = ga.Refusal
 		}
 		// As score-extract: the e-mail's alt_refusal tags apply to its
-		// attachments, except to those that must be refused as encrypted.
-		ok := gotCode == a.Refusal || a.AcceptsRefusal(gotCode) ||
-			(a.Refusal != "encrypted_document" && l.AcceptsRefusal(gotCode))
+		// attachments, except to those that must be refused as encrypted;
+		// an attachment's own tags are not read.
+		ok := gotCode == a.Refusal || (a.Refusal != "encrypted_document" && l.AcceptsRefusal(gotCode))
 		s.refusal(file, a.Name, a.Refusal, gotCode, ok)
 	}
 }
@@ -154,7 +158,7 @@ func (s *scorer) document(file, name string, truth dataset.Line, got *Result, li
 		key string
 	}{
 		{s.m.ByType, truth.DocumentType},
-		{s.m.ByFormat, formatOf(line, name)},
+		{s.m.ByFormat, formatOf(line)},
 		{s.m.ByLayout, firstTag(line.Tags, func(t string) bool { return strings.Contains(t, "layout") })},
 		{s.m.ByLanguage, firstTag(line.Tags, func(t string) bool { return t == "fr" || t == "en" })},
 	}
@@ -197,8 +201,10 @@ func (s *scorer) classify(want, got string) {
 }
 
 // rules counts the codes of one document: every expected code must fire
-// (at any severity), and no unexpected code of severity error may. An issue
-// without a severity counts as an error, as in score-extract.
+// (at any severity), and no unexpected code of severity error may. As in
+// score-extract, an issue without a severity counts as an error (Issue's
+// UnmarshalJSON reads it as "error"), and one whose severity is "" or null
+// does not.
 func (s *scorer) rules(file, name string, expected []string, issues []Issue) {
 	want, fired, errs := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, c := range expected {
@@ -206,7 +212,7 @@ func (s *scorer) rules(file, name string, expected []string, issues []Issue) {
 	}
 	for _, is := range issues {
 		fired[is.Code] = true
-		if is.Severity == "error" || is.Severity == "" {
+		if is.Severity == "error" {
 			errs[is.Code] = true
 		}
 	}
@@ -300,26 +306,10 @@ func bump(m map[string]Accuracy, key string, ok bool) {
 	m[key] = a
 }
 
-// formatOf is the line's first format tag, else the extension of the
-// attachment's name or the line's file when it is a known format, else "?".
-func formatOf(line dataset.Line, name string) string {
-	isFormat := func(t string) bool {
-		for _, f := range formats {
-			if t == f {
-				return true
-			}
-		}
-		return false
-	}
-	if f := firstTag(line.Tags, isFormat); f != "?" {
-		return f
-	}
-	for _, p := range []string{name, line.File} {
-		if ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(p), ".")); isFormat(ext) {
-			return ext
-		}
-	}
-	return "?"
+// formatOf is the line's first format tag, else "?", as score-extract
+// groups them: the file's extension is not read.
+func formatOf(line dataset.Line) string {
+	return firstTag(line.Tags, func(t string) bool { return slices.Contains(formats, t) })
 }
 
 // firstTag is the first tag that matches, or "?".

@@ -210,9 +210,9 @@ func TestRefusalOfAttachments(t *testing.T) {
 		line  dataset.Line
 		right int
 	}{
-		// c.pdf's own tag always counts.
-		{"no e-mail tag", email(), 1},
-		// The e-mail's tag covers a.pdf but not the encrypted b.pdf.
+		// c.pdf's own tag is not read, as in score-extract.
+		{"no e-mail tag", email(), 0},
+		// The e-mail's tag covers a.pdf and c.pdf but not the encrypted b.pdf.
 		{"e-mail tag", email("alt_refusal:corrupt_document"), 2},
 	}
 	for _, tt := range tests {
@@ -301,7 +301,12 @@ func TestMatch(t *testing.T) {
 		{File: "/run/1/contracts/c.pdf", DocumentType: "run1"},
 		{File: "/run/2/contracts/c.pdf", DocumentType: "run2"},
 		{File: "/elsewhere/d.pdf", DocumentType: "elsewhere"},
+		{File: "e.pdf", DocumentType: "e-stale"},
+		{File: "e.pdf", DocumentType: "e1"},
+		{File: "e.pdf", DocumentType: "e2"},
+		{File: "f.pdf", DocumentType: "f-only"},
 	}
+	// In manifest order: e.pdf and f.pdf are listed twice.
 	tests := []struct {
 		name, file, want string
 	}{
@@ -310,8 +315,16 @@ func TestMatch(t *testing.T) {
 		{"the first of equal tails", "contracts/c.pdf", "run1"},
 		{"by file name alone", "d.pdf", "elsewhere"},
 		{"no result", "contracts/z.pdf", ""},
+		{"a file listed twice, first line: the first of its last two results", "e.pdf", "e1"},
+		{"a file listed twice, once more than it has results", "f.pdf", "f-only"},
+		{"a file listed twice, second line: its last result", "./e.pdf", "e2"},
+		{"a file listed twice, the left-over line: its last result", "f.pdf", "f-only"},
 	}
-	m := newMatcher(results, "/data/set")
+	var lines []dataset.Line
+	for _, tt := range tests {
+		lines = append(lines, dataset.Line{File: tt.file})
+	}
+	m := newMatcher(lines, results, "/data/set")
 	for _, tt := range tests {
 		got := ""
 		if r := m.find(tt.file); r != nil {
@@ -321,27 +334,28 @@ func TestMatch(t *testing.T) {
 			t.Errorf("%s: find(%q) = %q, want %q", tt.name, tt.file, got, tt.want)
 		}
 	}
-	if diff := cmp.Diff([]string{"contracts/b.pdf", "/run/2/contracts/c.pdf"}, m.unused()); diff != "" {
+	if diff := cmp.Diff([]string{"contracts/b.pdf", "/run/2/contracts/c.pdf", "e.pdf"}, m.unused()); diff != "" {
 		t.Errorf("unused (-want +got):\n%s", diff)
 	}
 }
 
 func TestFormatOf(t *testing.T) {
 	t.Parallel()
+	// As score-extract: the first format tag, else "?"; neither the file's
+	// extension nor an attachment's name counts.
 	tests := []struct {
 		line dataset.Line
-		name string
 		want string
 	}{
-		{dataset.Line{File: "a.pdf", Tags: []string{"fr", "scan", "pdf"}}, "", "scan"},
-		{dataset.Line{File: "t.CSV"}, "", "csv"},
-		{dataset.Line{File: "e.eml"}, "releve.xlsx", "xlsx"},
-		{dataset.Line{File: "e.eml"}, "(body)", "eml"},
-		{dataset.Line{File: "x.bin"}, "", "?"},
+		{dataset.Line{File: "a.pdf", Tags: []string{"fr", "scan", "pdf"}}, "scan"},
+		{dataset.Line{File: "e.eml", Tags: []string{"eml"}}, "eml"},
+		{dataset.Line{File: "t.CSV"}, "?"},
+		{dataset.Line{File: "c.pdf", Tags: []string{"fr", "PDF"}}, "?"},
+		{dataset.Line{File: "x.bin"}, "?"},
 	}
 	for _, tt := range tests {
-		if got := formatOf(tt.line, tt.name); got != tt.want {
-			t.Errorf("formatOf(%v, %q) = %q, want %q", tt.line, tt.name, got, tt.want)
+		if got := formatOf(tt.line); got != tt.want {
+			t.Errorf("formatOf(%v) = %q, want %q", tt.line, got, tt.want)
 		}
 	}
 }
