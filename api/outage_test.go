@@ -93,7 +93,7 @@ func TestExhaustedPoolAnswers503(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	e := setup(t, envOptions{pool: pool, noWorkers: true, requestTimeout: 300 * time.Millisecond})
+	e := setup(t, envOptions{pool: pool, noWorkers: true, requestTimeout: 2 * time.Second})
 	tn := e.tenant("Busy")
 	var list any
 	if st := e.getJSON("/v1/documents", tn.uploader, &list); st != http.StatusOK {
