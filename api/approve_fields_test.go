@@ -1,69 +1,48 @@
 package api_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 )
 
-// TestApproveRefusesReasonOutsideTheSpec: the desk refuses a reason
-// outside the spec's enum ("unknown reason"); the API must too, or a
-// committed contract violates the CommittedContract schema.
-func TestApproveRefusesReasonOutsideTheSpec(t *testing.T) {
-	t.Parallel()
-	e := setup(t, envOptions{})
-	tn := e.tenant("Agence ZZ")
+// lowRateReview uploads a contract whose rate is under the minimum wage
+// and returns its pending review task.
+func (e *env) lowRateReview(tn tenant, number string) string {
+	e.t.Helper()
 	var d document
-	e.upload(tn.uploader, "c.pdf", contractWithLowRate("CM-2026-099001"), &d)
+	e.upload(tn.uploader, "c.pdf", contractWithLowRate(number), &d)
 	e.waitStatus(tn.uploader, d.ID, "in_review")
-	id := e.pendingReview(tn.reviewer, d.ID)
-	var got map[string]any
-	code := e.postJSON("/v1/reviews/"+id+"/approve", tn.reviewer,
-		map[string]any{"fields": map[string]any{"hourly_rate": 12.5, "reason": "holiday"}}, &got)
-	if code == http.StatusBadRequest {
-		return
-	}
-	t.Errorf("approve with reason \"holiday\": %d, want 400 (the desk refuses it)", code)
-	e.waitStatus(tn.uploader, d.ID, "committed")
-	var c map[string]any
-	e.getJSON("/v1/contracts/CM-2026-099001", tn.uploader, &c)
-	t.Logf("committed contract reason = %v", c["reason"])
+	return e.pendingReview(tn.reviewer, d.ID)
 }
 
-// TestApproveRefusesNegativeAmounts: the desk refuses a negative
-// decimal; the API should not commit one.
-func TestApproveRefusesNegativeAmounts(t *testing.T) {
+// TestApproveRefusesWhatTheSpecDoesNotAllow: the API refuses, as the desk
+// does, a correction the spec does not allow (a contract reason outside
+// its list, which would then break GET /v1/contracts' schema; a negative
+// amount; fields for a type that has none, which would be dropped
+// silently): 400, and the task stays open.
+func TestApproveRefusesWhatTheSpecDoesNotAllow(t *testing.T) {
 	t.Parallel()
 	e := setup(t, envOptions{})
-	tn := e.tenant("Agence ZY")
-	var d document
-	e.upload(tn.uploader, "c.pdf", contractWithLowRate("CM-2026-099002"), &d)
-	e.waitStatus(tn.uploader, d.ID, "in_review")
-	id := e.pendingReview(tn.reviewer, d.ID)
-	var got map[string]any
-	code := e.postJSON("/v1/reviews/"+id+"/approve", tn.reviewer,
-		map[string]any{"fields": map[string]any{"weekly_hours": -35}}, &got)
-	if code != http.StatusBadRequest {
-		t.Errorf("approve with weekly_hours -35: %d, want 400 (the desk refuses it); fields %v", code, got["fields"])
-	}
-}
-
-// TestApproveAsOtherWithFieldsIsRefused: fields sent with
-// document_type "other" cannot be kept; the API should say so (400)
-// rather than answer 200 and drop them.
-func TestApproveAsOtherWithFieldsIsRefused(t *testing.T) {
-	t.Parallel()
-	e := setup(t, envOptions{})
-	tn := e.tenant("Agence ZX")
-	var d document
-	e.upload(tn.uploader, "c.pdf", contractWithLowRate("CM-2026-099003"), &d)
-	e.waitStatus(tn.uploader, d.ID, "in_review")
-	id := e.pendingReview(tn.reviewer, d.ID)
-	var got map[string]any
-	code := e.postJSON("/v1/reviews/"+id+"/approve", tn.reviewer,
-		map[string]any{"document_type": "other", "fields": map[string]any{"hourly_rate": 12.5}}, &got)
-	if code != http.StatusBadRequest {
-		t.Errorf("approve as other with fields: %d, want 400; fields %v confidence %v", code, got["fields"], got["confidence"])
+	tn := e.tenant("Agence Contrôle")
+	for i, c := range []struct {
+		name string
+		body map[string]any
+	}{
+		{"a reason outside the spec", map[string]any{"fields": map[string]any{"hourly_rate": 12.5, "reason": "holiday"}}},
+		{"a negative amount", map[string]any{"fields": map[string]any{"weekly_hours": -35}}},
+		{"fields for a type without fields", map[string]any{"document_type": "other", "fields": map[string]any{"hourly_rate": 12.5}}},
+	} {
+		id := e.lowRateReview(tn, fmt.Sprintf("CM-2026-0990%02d", i))
+		var p problem
+		if code := e.postJSON("/v1/reviews/"+id+"/approve", tn.reviewer, c.body, &p); code != http.StatusBadRequest || p.Code != "invalid_argument" {
+			t.Errorf("approve with %s: %d %s, want 400 invalid_argument", c.name, code, p.Code)
+		}
+		if task, err := e.store.Review(context.Background(), tn.id, id); err != nil || task.Status != "pending" || len(task.Approvals) != 0 {
+			t.Errorf("after a refused approval with %s the task is %q with %d approvals (%v), want pending with none", c.name, task.Status, len(task.Approvals), err)
+		}
 	}
 }
 
@@ -73,10 +52,7 @@ func TestDecisionBodyIsOneJSONObject(t *testing.T) {
 	t.Parallel()
 	e := setup(t, envOptions{})
 	tn := e.tenant("Agence Corps")
-	var d document
-	e.upload(tn.uploader, "c.pdf", contractWithLowRate("CM-2026-099004"), &d)
-	e.waitStatus(tn.uploader, d.ID, "in_review")
-	id := e.pendingReview(tn.reviewer, d.ID)
+	id := e.lowRateReview(tn, "CM-2026-099104")
 	for _, body := range []string{`{"reason": "doublon"} {"reason": "autre"}`, `{"reason": "doublon"} junk`} {
 		var p problem
 		if code := e.do(http.MethodPost, "/v1/reviews/"+id+"/reject", tn.reviewer, strings.NewReader(body), "application/json", &p); code != http.StatusBadRequest {
