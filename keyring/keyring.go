@@ -144,18 +144,32 @@ func LoadOrCreateFile(path string) ([]byte, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("keyring: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) { // another process made it meanwhile
-		return LoadOrCreateFile(path)
-	}
+	// The key is written whole to a file of its own, then linked to its
+	// name, which fails if the name exists: the file appears complete or
+	// not at all, never empty (a crash, another process reading it while
+	// it is written).
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".master-key-*")
 	if err != nil {
 		return nil, fmt.Errorf("keyring: %w", err)
 	}
-	if _, err := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n"); err != nil {
-		f.Close()
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.WriteString(base64.StdEncoding.EncodeToString(key) + "\n"); err != nil {
+		tmp.Close()
 		return nil, fmt.Errorf("keyring: %w", err)
 	}
-	return key, f.Close()
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	if err := os.Link(tmp.Name(), path); errors.Is(err, os.ErrExist) {
+		return LoadOrCreateFile(path) // another process made it meanwhile
+	} else if err != nil {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	return key, nil
 }
 
 // SealedKeyID names the key that sealed v, without opening it; ok is false

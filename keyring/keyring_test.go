@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -113,5 +114,34 @@ func TestSealedKeyID(t *testing.T) {
 		if id, ok := SealedKeyID(v); ok {
 			t.Errorf("SealedKeyID(%q) = %q, true; want false", v, id)
 		}
+	}
+}
+
+// TestLoadOrCreateFileAtOnce: processes starting together on a new data
+// folder all get the one key made, never an error from reading a key
+// file that another is still writing; no temporary file stays behind.
+func TestLoadOrCreateFileAtOnce(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "master.key")
+	keys := make([][]byte, 16)
+	errs := make([]error, len(keys))
+	var wg sync.WaitGroup
+	for i := range keys {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			keys[i], errs[i] = LoadOrCreateFile(path)
+		}()
+	}
+	wg.Wait()
+	for i := range keys {
+		if errs[i] != nil || !bytes.Equal(keys[i], keys[0]) {
+			t.Fatalf("start %d: key %x, %v; want the one key %x", i, keys[i], errs[i], keys[0])
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("%d files in the data folder, want the key file alone", len(entries))
 	}
 }
