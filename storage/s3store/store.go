@@ -24,6 +24,7 @@ import (
 
 	"github.com/docflow/docflow/derrors"
 	"github.com/docflow/docflow/storage/files"
+	"github.com/google/uuid"
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 )
@@ -205,7 +206,9 @@ func (s *Store) context() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), s.timeout)
 }
 
-// Ping reports whether the bucket can be reached (readiness).
+// Ping reports whether the bucket takes a file (readiness): a probe
+// object is written and removed, so that a bucket that exists but has
+// become read-only (a policy, a quota) is not ready.
 func (s *Store) Ping(ctx context.Context) error {
 	ok, err := s.client.BucketExists(ctx, s.bucket)
 	if err != nil {
@@ -214,5 +217,9 @@ func (s *Store) Ping(ctx context.Context) error {
 	if !ok {
 		return fmt.Errorf("s3store: bucket %q does not exist", s.bucket)
 	}
-	return nil
+	key := probePrefix + "ready-" + uuid.NewString()
+	if err := s.put(ctx, key, []byte("probe"), putOptions()); err != nil {
+		return fmt.Errorf("s3store: bucket %q takes no file: %w", s.bucket, err)
+	}
+	return s.client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{})
 }

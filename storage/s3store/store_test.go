@@ -205,3 +205,27 @@ func TestLargeFile(t *testing.T) {
 		}
 	})
 }
+
+// TestPingWritesAProbe: readiness writes and removes a probe object, so a
+// bucket that exists but takes no file (a policy, a quota) is not ready,
+// and nothing is left behind.
+func TestPingWritesAProbe(t *testing.T) {
+	t.Parallel()
+	srv := s3test.Start(t)
+	st := srv.Open(t)
+	before := len(srv.Keys(t))
+	if err := st.Ping(context.Background()); err != nil {
+		t.Fatalf("Ping on a writable bucket: %v", err)
+	}
+	if keys := srv.Keys(t); len(keys) != before {
+		t.Errorf("Ping left objects behind: %v", keys)
+	}
+	srv.SetReadOnly(true)
+	if err := st.Ping(context.Background()); err == nil {
+		t.Error("Ping on a bucket that refuses writes: ready")
+	}
+	srv.SetReadOnly(false)
+	if err := st.Ping(context.Background()); err != nil {
+		t.Errorf("Ping once writable again: %v", err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 
 	"github.com/docflow/docflow/storage/s3store"
@@ -20,9 +21,14 @@ const Bucket = "docflow-test"
 // Server is an S3 endpoint serving one bucket, stopped at the test's end.
 type Server struct {
 	// Config reaches the bucket.
-	Config  s3store.Config
-	backend *s3mem.Backend
+	Config   s3store.Config
+	backend  *s3mem.Backend
+	readOnly atomic.Bool
 }
+
+// SetReadOnly makes the bucket refuse writes (403 AccessDenied), as a
+// bucket policy or an exhausted quota would, or take them again.
+func (s *Server) SetReadOnly(ro bool) { s.readOnly.Store(ro) }
 
 // Start serves an empty bucket on a loopback port for the test.
 func Start(t testing.TB) *Server {
@@ -55,10 +61,22 @@ func start(t testing.TB, dropConditions bool) *Server {
 			next.ServeHTTP(w, r)
 		})
 	}
+	s := &Server{backend: backend}
+	inner := handler
+	handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.readOnly.Load() && r.Method == http.MethodPut {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`)
+			return
+		}
+		inner.ServeHTTP(w, r)
+	})
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
-	return &Server{backend: backend, Config: s3store.Config{Endpoint: srv.Listener.Addr().String(),
-		Bucket: Bucket, AccessKey: "test", SecretKey: "test-secret", Region: "us-east-1"}}
+	s.Config = s3store.Config{Endpoint: srv.Listener.Addr().String(),
+		Bucket: Bucket, AccessKey: "test", SecretKey: "test-secret", Region: "us-east-1"}
+	return s
 }
 
 // Open returns a store on the server's bucket.
@@ -69,6 +87,21 @@ func (s *Server) Open(t testing.TB) *s3store.Store {
 		t.Fatal(err)
 	}
 	return st
+}
+
+// Keys returns the keys of every object in the bucket, read on the
+// server's side.
+func (s *Server) Keys(t testing.TB) []string {
+	t.Helper()
+	res, err := s.backend.ListBucket(Bucket, &gofakes3.Prefix{}, gofakes3.ListBucketPage{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, c := range res.Contents {
+		out = append(out, c.Key)
+	}
+	return out
 }
 
 // Object returns the bytes stored under key, read on the server's side
