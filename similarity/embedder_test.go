@@ -2,9 +2,14 @@ package similarity
 
 import (
 	"context"
+	"errors"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"testing"
+	"time"
 
+	"github.com/docflow/docflow/derrors"
 	"github.com/docflow/docflow/pipeline/testdocs"
 )
 
@@ -41,5 +46,33 @@ func TestHashingSeparatesLayoutsNotValues(t *testing.T) {
 	empty, _ := e.Embed(ctx, "")
 	if cosine(empty, empty) != 0 {
 		t.Error("empty text gives a non-zero vector")
+	}
+}
+
+// TestOpenAIEmbedIsBounded: an embeddings endpoint that does not answer
+// holds a call no longer than the embedder's timeout, and the failure is
+// transient (the index is retried later).
+func TestOpenAIEmbedIsBounded(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	e := NewOpenAI(srv.URL+"/v1", "key", "text-embedding-3-small")
+	e.Timeout = 200 * time.Millisecond
+	done := make(chan error, 1)
+	go func() { _, err := e.Embed(context.Background(), "contrat de mission"); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, derrors.Transient) {
+			t.Errorf("Embed on a stalled endpoint: %v, want a transient error", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("Embed on a stalled endpoint did not return within a minute")
 	}
 }

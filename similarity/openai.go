@@ -3,6 +3,7 @@ package similarity
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/docflow/docflow/derrors"
 	openai "github.com/sashabaranov/go-openai"
@@ -13,7 +14,14 @@ import (
 type OpenAI struct {
 	Client *openai.Client
 	Model  string
+	// Timeout bounds one call (DefaultEmbedTimeout when 0): the index and
+	// the model's examples wait for it, and a stalled endpoint must not
+	// hold a document until its job's own timeout.
+	Timeout time.Duration
 }
+
+// DefaultEmbedTimeout bounds an embeddings call.
+const DefaultEmbedTimeout = 20 * time.Second
 
 // NewOpenAI returns an embedder for the API at baseURL.
 func NewOpenAI(baseURL, apiKey, model string) *OpenAI {
@@ -32,6 +40,12 @@ func (o *OpenAI) Embed(ctx context.Context, text string) ([]float32, error) {
 	if r := []rune(text); len(r) > 8000 {
 		text = string(r[:8000])
 	}
+	timeout := o.Timeout
+	if timeout <= 0 {
+		timeout = DefaultEmbedTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	resp, err := o.Client.CreateEmbeddings(ctx, openai.EmbeddingRequest{
 		Input: []string{text}, Model: openai.EmbeddingModel(o.Model), Dimensions: Dim})
 	if err != nil {
