@@ -17,17 +17,26 @@ import (
 	"github.com/docflow/docflow/storage/postgres"
 )
 
-// TestKeysCommands rotates a tenant's data key with re-encryption, then the
-// master key, as an operator would, and reads the file after each step.
-func TestKeysCommands(t *testing.T) {
+// keysEnv points the commands at fresh databases and a fresh data folder
+// (the master key is each test's to set).
+func keysEnv(t *testing.T) {
+	t.Helper()
 	t.Setenv("DOCFLOW_POSTGRES_URL", dbtest.PostgresURL(t))
 	t.Setenv("DOCFLOW_MARIADB_DSN", dbtest.MariaDBDSN(t))
 	t.Setenv("DOCFLOW_DATA_DIR", t.TempDir())
-	newKey := func() string {
-		k := make([]byte, keyring.KeySize)
-		_, _ = rand.Read(k)
-		return base64.StdEncoding.EncodeToString(k)
-	}
+}
+
+// newKey returns a random master key, base64-encoded as the settings take it.
+func newKey() string {
+	k := make([]byte, keyring.KeySize)
+	_, _ = rand.Read(k)
+	return base64.StdEncoding.EncodeToString(k)
+}
+
+// TestKeysCommands rotates a tenant's data key with re-encryption, then the
+// master key, as an operator would, and reads the file after each step.
+func TestKeysCommands(t *testing.T) {
+	keysEnv(t)
 	oldMaster, newMaster := newKey(), newKey()
 	t.Setenv("DOCFLOW_MASTER_KEY", oldMaster)
 	ctx := context.Background()
@@ -171,14 +180,7 @@ func TestRotateMasterResealsWebhookSecrets(t *testing.T) {
 // refuses with an error naming the master key and makes no new version,
 // so the servers keep storing files.
 func TestRotateTenantRefusesWrongMasterKey(t *testing.T) {
-	t.Setenv("DOCFLOW_POSTGRES_URL", dbtest.PostgresURL(t))
-	t.Setenv("DOCFLOW_MARIADB_DSN", dbtest.MariaDBDSN(t))
-	t.Setenv("DOCFLOW_DATA_DIR", t.TempDir())
-	newKey := func() string {
-		k := make([]byte, keyring.KeySize)
-		_, _ = rand.Read(k)
-		return base64.StdEncoding.EncodeToString(k)
-	}
+	keysEnv(t)
 	master, wrong := newKey(), newKey()
 	t.Setenv("DOCFLOW_MASTER_KEY", master)
 	ctx := context.Background()
